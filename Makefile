@@ -1,0 +1,85 @@
+# nprec: build, test and demo. Every target that needs system packages depends on `deps`,
+# so each works as the first command on a fresh Debian machine.
+
+SWIFT       ?= swift
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTHON      ?= python3
+VENV        := .venv-reference
+RELEASE_BIN := .build/release/nprec
+DEBUG_BIN   := .build/debug/nprec
+WERROR      := -Xswiftc -warnings-as-errors
+
+# pkg-config module => Debian package
+PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev
+
+.PHONY: all deps test-deps build release test unit-test cli-test conformance bench lint format run clean
+
+all: build
+
+## deps: install the Debian packages the build needs (only those missing)
+deps:
+	@need=""; \
+	command -v pkg-config >/dev/null 2>&1 || need="pkg-config"; \
+	for entry in $(PKGS); do \
+	  mod=$${entry%%:*}; pkg=$${entry#*:}; \
+	  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $$mod; then need="$$need $$pkg"; fi; \
+	done; \
+	if [ -n "$$need" ]; then \
+	  echo "make deps: installing$$need"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need; \
+	fi
+
+## test-deps: shells for the completion tests (zsh, fish), installed only when missing
+test-deps: deps
+	@need=""; \
+	command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \
+	command -v fish >/dev/null 2>&1 || need="$$need fish"; \
+	if [ -n "$$need" ]; then \
+	  echo "make test-deps: installing$$need"; \
+	  ( $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need ) \
+	  || echo "make test-deps: could not install$$need; those completion checks are skipped"; \
+	fi
+
+build: deps
+	$(SWIFT) build $(WERROR)
+
+release: deps
+	$(SWIFT) build -c release $(WERROR)
+
+## test: unit tests, CLI tests on the real binary, golden comparisons with the reference
+test: test-deps
+	$(SWIFT) build $(WERROR)
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test $(WERROR)
+
+$(VENV)/.done:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q "neuroglancer-scripts==1.2.0" nibabel tifffile \
+	    "numpy<2" "ml-dtypes<0.5" "imagecodecs<2024.9" "tensorstore<0.1.70"
+	touch $@
+
+## conformance: live differential tests against neuroglancer-scripts 1.2.0 and tensorstore
+conformance: deps $(VENV)/.done
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(VENV)/bin/python Tests/conformance/run.py
+
+## fixtures: regenerate the committed fixtures and golden files (needs the reference venv)
+fixtures: $(VENV)/.done
+	$(VENV)/bin/python Fixtures/make_scales_fixtures.py
+	$(VENV)/bin/python Fixtures/make_nifti_fixtures.py
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+## run: convert the bundled sample and say how to view it
+run: deps
+	$(SWIFT) build -c release $(WERROR)
+	@sh Fixtures/demo.sh $(RELEASE_BIN)
+
+clean:
+	rm -rf .build out

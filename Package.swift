@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "nprec",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nprec", targets: ["nprec"])
+    ],
+    targets: [
+        // C libraries, each behind one system-library target. Only `Codecs` imports them.
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // Swift wrappers around the C libraries: Swift values in, Swift values out.
+        .target(name: "Codecs", dependencies: ["CZlib"]),
+        // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
+        .target(name: "Precomputed", dependencies: ["Codecs"]),
+        // NIfTI-1/2 reader with streaming slabs.
+        .target(name: "NIfTI", dependencies: ["Codecs"]),
+        // Command registry, option parser, help, completion and the commands.
+        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Codecs"]),
+        .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
+
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
+        .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
+        .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
+        .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,126 @@
+import CZlib
+
+/// gzip (RFC 1952) and zlib (RFC 1950) through zlib.
+public enum Gzip {
+    /// Compresses `bytes` into one gzip member (`deflateInit2` with window bits 31).
+    public static func compress(_ bytes: [UInt8], level: Int = 6) throws -> [UInt8] {
+        try bytes.withUnsafeBufferPointer { try compress(UnsafeRawBufferPointer($0), level: level) }
+    }
+
+    /// Compresses the bytes of `input` into one gzip member.
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int = 6) throws -> [UInt8] {
+        var stream = z_stream()
+        let status = deflateInit2_(
+            &stream, Int32(level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+            zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            throw CodecError(library: "zlib", message: "deflateInit2 failed (\(status))")
+        }
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, uLong(input.count)))
+        var output = [UInt8](repeating: 0, count: bound)
+        let produced: Int = try output.withUnsafeMutableBufferPointer { out in
+            stream.next_in = UnsafeMutablePointer(
+                mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(input.count)
+            stream.next_out = out.baseAddress
+            stream.avail_out = uInt(out.count)
+            let result = deflate(&stream, Z_FINISH)
+            guard result == Z_STREAM_END else {
+                throw CodecError(library: "zlib", message: "deflate failed (\(result))")
+            }
+            return Int(stream.total_out)
+        }
+        output.removeSubrange(produced...)
+        return output
+    }
+
+    /// Decompresses a whole gzip or zlib stream (detected from its header); concatenated gzip
+    /// members are decoded one after the other.
+    public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
+        let inflater = try Inflater()
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count * 4)
+        try bytes.withUnsafeBufferPointer { input in
+            try inflater.inflateAll(UnsafeRawBufferPointer(input), into: &output)
+        }
+        return output
+    }
+
+    /// True when `bytes` start with the gzip magic number.
+    public static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator()
+        return iterator.next() == 0x1f && iterator.next() == 0x8b
+    }
+}
+
+/// A zlib inflate stream (`inflateInit2` with window bits 47: gzip or zlib header).
+final class Inflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+
+    init() throws {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = inflateInit2_(stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            stream.deallocate()
+            throw CodecError(library: "zlib", message: "inflateInit2 failed (\(status))")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deallocate()
+    }
+
+    var streamEnded = false
+
+    /// Feeds `input` and fills `output` as far as possible. Returns (consumed input, produced output).
+    func inflateStep(
+        _ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer
+    ) throws -> (consumed: Int, produced: Int) {
+        if streamEnded {
+            // A further gzip member may follow (concatenated members, as `gzip` writes them).
+            guard !input.isEmpty else { return (0, 0) }
+            inflateReset(stream)
+            streamEnded = false
+        }
+        stream.pointee.next_in = UnsafeMutablePointer(
+            mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = uInt(output.count)
+        let status = inflate(stream, Z_NO_FLUSH)
+        let consumed = input.count - Int(stream.pointee.avail_in)
+        let produced = output.count - Int(stream.pointee.avail_out)
+        switch status {
+        case Z_STREAM_END:
+            streamEnded = true
+        case Z_OK:
+            break
+        case Z_BUF_ERROR where consumed == 0 && produced == 0:
+            break
+        default:
+            let detail = stream.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
+            throw CodecError(library: "zlib", message: "corrupt compressed data (\(detail))")
+        }
+        return (consumed, produced)
+    }
+
+    func inflateAll(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws {
+        var offset = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let remaining = UnsafeRawBufferPointer(rebasing: input[offset...])
+            let (consumed, produced) = try buffer.withUnsafeMutableBytes {
+                try inflateStep(remaining, $0)
+            }
+            offset += consumed
+            output.append(contentsOf: buffer[0..<produced])
+            if consumed == 0 && produced == 0 { break }
+        }
+        guard streamEnded else {
+            throw CodecError(library: "zlib", message: "compressed data is truncated")
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Precomputed
+
+/// The commands that read volumes or slice stacks and write chunks. Their option tables are
+/// fixed here; the conversions themselves live in their own files.
+enum InfoCommand {
+    static let command = Command(
+        name: "info",
+        summary: "Write DEST/info_fullres.json and DEST/transform.json from a volume's header.",
+        alternateUsages: ["info [OPTIONS] SLICE_DIR... DEST --resolution X,Y,Z"],
+        discussion: """
+            Reads the header of a NIfTI volume (.nii, .nii.gz, .hdr/.img, NIfTI-1 or NIfTI-2) and \
+            writes the full-resolution info (type, data type, channels, size, resolution in \
+            nanometres) for 'nprec scales', plus transform.json, the Neuroglancer transform that \
+            places the volume in its scanner space; the transform is also printed as compact \
+            URL-safe JSON. Exit code 4 means the files were written but the volume's data type is \
+            not one Neuroglancer displays as is: review info_fullres.json.
+            """,
+        examples: [
+            "nprec info brain.nii.gz out/",
+            "nprec scales out/info_fullres.json out/",
+        ],
+        options: OptionGroups.volumeReading + [OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation]
+            + OptionGroups.storage,
+        positionals: [
+            Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
+            Positional("DEST", "Dataset directory.", completion: .directory),
+        ],
+        run: InfoRunner.run)
+}
+
+enum ConvertCommand {
+    static let command = Command(
+        name: "convert",
+        summary: "Write the full-resolution chunks of a volume or slice stack, as DEST/info says.",
+        alternateUsages: ["convert [OPTIONS] SLICE_DIR... DEST"],
+        discussion: """
+            Reads DEST/info (from 'nprec scales') and writes every chunk of its first scale, in the \
+            scale's encoding, reading the volume slab by slab. Values are mapped as \
+            neuroglancer-scripts does: header scaling, then --input-min/--input-max, rounding half \
+            to even into integer types and clipping to the type's range.
+            """,
+        examples: [
+            "nprec convert brain.nii.gz out/",
+            "nprec convert --flat --no-gzip brain.nii out/",
+        ],
+        options: OptionGroups.volumeReading + [OptionGroups.inputOrientation] + OptionGroups.storage,
+        positionals: [
+            Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
+            Positional("DEST", "Dataset directory holding info.", completion: .directory),
+        ],
+        run: ConvertRunner.run)
+}
+
+enum DownscaleCommand {
+    static let command = Command(
+        name: "downscale",
+        summary: "Compute every lower scale of DEST/info from the scale above it.",
+        discussion: """
+            Reads the chunks of each scale and writes the next one, halving the axes that the info's \
+            sizes say. Use average for images, majority for labels, stride for speed.
+            """,
+        examples: ["nprec downscale out/", "nprec downscale --downscaling-method majority labels/"],
+        options: OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.storage,
+        positionals: [Positional("DEST", "Dataset directory holding info.", completion: .directory)],
+        run: notImplemented("downscale"))
+}
+
+enum PyramidCommand {
+    static let command = Command(
+        name: "pyramid",
+        summary: "All in one: info, scales, full-resolution chunks and lower scales.",
+        alternateUsages: ["pyramid [OPTIONS] SLICE_DIR... DEST --resolution X,Y,Z"],
+        discussion: "Runs 'info', 'scales', 'convert' and 'downscale' in one go, with all their options.",
+        examples: ["nprec pyramid brain.nii.gz out/", "nprec pyramid --encoding compressed_segmentation labels.nii.gz labels/"],
+        options: OptionGroups.volumeReading + OptionGroups.description
+            + [OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation]
+            + OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.storage,
+        positionals: [
+            Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
+            Positional("DEST", "Dataset directory (created).", completion: .directory),
+        ],
+        run: notImplemented("pyramid"))
+}
+
+enum ReencodeCommand {
+    static let command = Command(
+        name: "reencode",
+        summary: "Read every chunk of SOURCE and write it to DEST in the encoding of DEST/info.",
+        discussion: "Converts a dataset between encodings (raw, gzip, compressed_segmentation, JPEG, PNG) and layouts.",
+        examples: [
+            "nprec scales out/info_fullres.json jpeg/ --encoding jpeg",
+            "nprec reencode out/ jpeg/ --jpeg-quality 90",
+        ],
+        options: OptionGroups.reencode + OptionGroups.jpeg + OptionGroups.storage,
+        positionals: [
+            Positional("SOURCE", "Dataset to read.", completion: .directory),
+            Positional("DEST", "Dataset to write (its info gives the encoding).", completion: .directory),
+        ],
+        run: notImplemented("reencode"))
+}
+
+enum MeshCommand {
+    static let command = Command(
+        name: "mesh",
+        summary: "Convert surface meshes and link them to segmentation labels.",
+        examples: ["nprec mesh convert lh.pial.surf.gii out/", "nprec mesh link labels.csv out/"],
+        subcommands: [
+            Command(
+                name: "convert",
+                summary: "Write a precomputed mesh fragment from a surface mesh (GIfTI, OBJ, PLY, STL, OFF).",
+                examples: ["nprec mesh convert --coord-transform 1,0,0,0,0,1,0,0,0,0,1,0 lh.pial.surf.gii out/"],
+                options: OptionGroups.meshConvert + OptionGroups.storage,
+                positionals: [
+                    Positional("MESH", "Surface mesh file.", completion: .file),
+                    Positional("DEST", "Dataset directory holding info.", completion: .directory),
+                ],
+                run: notImplemented("mesh convert")),
+            Command(
+                name: "link",
+                summary: "Write the files linking segmentation labels to mesh fragments.",
+                examples: ["nprec mesh link labels.csv out/"],
+                options: OptionGroups.meshLink,
+                positionals: [
+                    Positional("CSV", "Lines of: label, fragment names.", completion: .file),
+                    Positional("DEST", "Dataset directory holding info.", completion: .directory),
+                ],
+                run: notImplemented("mesh link")),
+        ],
+        run: nil)
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A byte count with an IEC prefix and at least two significant digits, as the reference's
+/// `readable_count` (`512 `, `9.3 Gi`); append the unit.
+public func readableCount(_ count: Double) -> String {
+    let whole = String(format: "%.0f", count)
+    if whole.count <= 3 { return whole + " " }
+    let prefixes: [(Double, String)] = [
+        (0x1p10, "ki"), (0x1p20, "Mi"), (0x1p30, "Gi"), (0x1p40, "Ti"), (0x1p50, "Pi"), (0x1p60, "Ei"),
+    ]
+    for (factor, prefix) in prefixes {
+        let text = String(format: count > 10 * factor ? "%.0f" : "%.1f", count / factor)
+        if text.count <= 3 { return text + " " + prefix }
+    }
+    let value = Int((count / 0x1p60).rounded(.toNearestOrEven))
+    return groupThousands(value) + " Ei"
+}
+
+/// `1234567` as `1,234,567`.
+public func groupThousands(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var result = ""
+    for (index, character) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+        result.append(character)
+    }
+    return (value < 0 ? "-" : "") + result
+}
+
+/// What `nprec stats` reports for one scale and chunk size.
+public struct ScaleStats: Sendable, Equatable {
+    public var key: String
+    public var chunkSize: [Int]
+    public var chunkCount: Int
+    public var directoryCount: Int
+    public var rawBytes: Int
+    public var sharding: ShardingSpec?
+    /// Shard files the scale can have: those that hold at least one chunk.
+    public var shardCount: Int?
+}
+
+public enum DatasetStats {
+    /// The reference's numbers: chunks, directories (`gx * (1 + gy)`, or `2^shard_bits + 1`
+    /// when sharded) and the raw size of every scale.
+    public static func compute(_ info: VolumeInfo) throws -> [ScaleStats] {
+        guard let dataType = info.dataType.flatMap(DataType.init(name:)) else {
+            throw PrecomputedError.invalidInfo(file: "info", key: "data_type", problem: "missing or unknown")
+        }
+        let channels = info.numChannels ?? 1
+        var result: [ScaleStats] = []
+        for scale in info.scales {
+            for chunkSize in scale.chunkSizes ?? [] {
+                let grid = ChunkGrid(size: scale.size, chunkSize: chunkSize)
+                let gridSize = grid.gridSize
+                var directories = gridSize[0] * (1 + gridSize[1])
+                if let sharding = scale.sharding { directories = (1 << sharding.shardBits) + 1 }
+                result.append(
+                    ScaleStats(
+                        key: scale.key ?? "?", chunkSize: chunkSize, chunkCount: grid.chunkCount,
+                        directoryCount: directories,
+                        rawBytes: scale.size.reduce(1, *) * dataType.size * channels,
+                        sharding: scale.sharding))
+            }
+        }
+        return result
+    }
+
+    /// The report as `scale-stats` prints it.
+    public static func report(_ stats: [ScaleStats]) -> String {
+        var lines: [String] = []
+        for scale in stats {
+            let shardText = scale.sharding.map { "Sharded: \($0.shardBits)bits" } ?? "Unsharded"
+            let chunk = "[" + scale.chunkSize.map(String.init).joined(separator: ", ") + "]"
+            lines.append(
+                "Scale \(scale.key), \(shardText), chunk size \(chunk): \(groupThousands(scale.chunkCount)) chunks, "
+                    + "\(groupThousands(scale.directoryCount)) directories, raw uncompressed size "
+                    + "\(readableCount(Double(scale.rawBytes)))B")
+        }
+        lines.append("---")
+        let chunks = stats.reduce(0) { $0 + $1.chunkCount }
+        let directories = stats.reduce(0) { $0 + $1.directoryCount }
+        let bytes = stats.reduce(0) { $0 + $1.rawBytes }
+        lines.append(
+            "Total: \(groupThousands(chunks)) chunks, \(groupThousands(directories)) directories, "
+                + "raw uncompressed size \(readableCount(Double(bytes)))B")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

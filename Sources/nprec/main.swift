@@ -1,0 +1,7 @@
+import NPrecCLI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+exit(CLI.main(CommandLine.arguments))
