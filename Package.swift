@@ -17,14 +17,17 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["CZlib"]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
+        // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.
+        .target(name: "Encoding", dependencies: ["Precomputed", "Codecs"]),
         // NIfTI-1/2 reader with streaming slabs.
         .target(name: "NIfTI", dependencies: ["Codecs"]),
         // Command registry, option parser, help, completion and the commands.
-        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Codecs"]),
+        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "NIfTI", "Codecs"]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
+        .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),
     ],

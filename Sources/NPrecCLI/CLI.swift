@@ -57,10 +57,12 @@ public enum CLI {
                     return 0
                 }
                 Console.err(Help.commandHelp(command, path: path))
-                throw UsageError("'nprec \(path.joined(separator: " "))' needs a command", commandPath: path, showUsage: false)
+                throw UsageError(
+                    "'nprec \(path.joined(separator: " "))' needs a command", commandPath: path, showUsage: false)
             }
             guard let sub = command.subcommand(next) else {
-                throw unknownCommand(next, among: command.subcommands.map(\.name), prefix: path.joined(separator: " ") + " ")
+                throw unknownCommand(
+                    next, among: command.subcommands.map(\.name), prefix: path.joined(separator: " ") + " ")
             }
             command = sub
             path.append(next)
@@ -92,11 +94,13 @@ public enum CLI {
         let unlimited = specs.contains { $0.repeats }
         if positionals.count < minimum {
             let missing = specs.filter { !$0.optional }[positionals.count...].map(\.name)
-            throw UsageError("missing argument\(missing.count > 1 ? "s" : ""): \(missing.joined(separator: " "))", commandPath: path)
+            throw UsageError(
+                "missing argument\(missing.count > 1 ? "s" : ""): \(missing.joined(separator: " "))", commandPath: path)
         }
         if !unlimited && positionals.count > specs.count {
             let extra = positionals[specs.count...].map { "'\($0)'" }.joined(separator: " ")
-            throw UsageError("unexpected argument\(positionals.count - specs.count > 1 ? "s" : ""): \(extra)", commandPath: path)
+            throw UsageError(
+                "unexpected argument\(positionals.count - specs.count > 1 ? "s" : ""): \(extra)", commandPath: path)
         }
     }
 }

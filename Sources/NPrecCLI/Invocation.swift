@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed command line: positionals and option values, already validated.
 public struct Invocation: Sendable {
     public var commandPath: [String]
@@ -14,5 +16,3 @@ public struct Invocation: Sendable {
     }
     public func has(_ long: String) -> Bool { values[long] != nil || flags.contains(long) }
 }
-
-import Foundation

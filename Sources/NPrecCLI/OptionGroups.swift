@@ -4,17 +4,29 @@ public enum OptionGroups {
 
     /// Where and how chunks and files are stored.
     static let storage: [OptionSpec] = [
-        OptionSpec("flat", help: "Write chunks as KEY/x0-x1_y0-y1_z0-z1 (the names Neuroglancer fetches) instead of KEY/x0-x1/y0-y1/z0-z1."),
-        OptionSpec("no-gzip", aliases: ["no-compression"], help: "Write chunks uncompressed (default: gzip, file name + .gz)."),
-        OptionSpec("compresslevel", value: ("N", .integer(0...9)), help: "gzip compression level, 0 to 9.", default: "6"),
-        OptionSpec("jobs", short: "j", value: ("N", .integer(1...1024)), help: "Worker threads.", default: "the number of cores"),
+        OptionSpec(
+            "flat",
+            help:
+                "Write chunks as KEY/x0-x1_y0-y1_z0-z1 (the names Neuroglancer fetches) instead of KEY/x0-x1/y0-y1/z0-z1."
+        ),
+        OptionSpec(
+            "no-gzip", aliases: ["no-compression"], help: "Write chunks uncompressed (default: gzip, file name + .gz)."),
+        OptionSpec(
+            "compresslevel", value: ("N", .integer(0...9)), help: "gzip compression level, 0 to 9.", default: "6"),
+        OptionSpec(
+            "jobs", short: "j", value: ("N", .integer(1...1024)), help: "Worker threads.",
+            default: "the number of cores"),
     ]
 
     /// How voxel values are read from a volume file.
     static let volumeReading: [OptionSpec] = [
         OptionSpec("ignore-scaling", help: "Ignore the header's slope and intercept (scl_slope, scl_inter)."),
-        OptionSpec("input-min", value: ("X", .number), help: "Input value mapped to the output type's minimum (0 for float32).", default: "0"),
-        OptionSpec("input-max", value: ("Y", .number), help: "Input value mapped to the output type's maximum (1 for float32); needed for --input-min."),
+        OptionSpec(
+            "input-min", value: ("X", .number),
+            help: "Input value mapped to the output type's minimum (0 for float32).", default: "0"),
+        OptionSpec(
+            "input-max", value: ("Y", .number),
+            help: "Input value mapped to the output type's maximum (1 for float32); needed for --input-min."),
     ]
 
     static let type = OptionSpec(
@@ -28,10 +40,12 @@ public enum OptionGroups {
         "target-chunk-size", value: ("N", .integer(1...4096)),
         help: "Chunk side for isotropic data, a power of two; anisotropic chunks hold about N^3 voxels.", default: "64")
     static let maxScales = OptionSpec(
-        "max-scales", value: ("N", .integer(0...64)), help: "Most scales to generate (0: no limit).", default: "no limit")
+        "max-scales", value: ("N", .integer(0...64)), help: "Most scales to generate (0: no limit).",
+        default: "no limit")
     static let sharding = OptionSpec(
         "sharding", value: ("M,S,P", .text),
-        help: "Write the sharded format: minishard bits, shard bits, preshift bits; or 'auto' to choose them per scale.")
+        help: "Write the sharded format: minishard bits, shard bits, preshift bits; or 'auto' to choose them per scale."
+    )
     static let resolution = OptionSpec(
         "resolution", value: ("X,Y,Z", .numbers(counts: [3])), help: "Voxel size in nanometres (slice stacks).")
 
@@ -44,7 +58,9 @@ public enum OptionGroups {
             "downscaling-method", value: ("METHOD", .choice(["auto", "average", "majority", "stride"])),
             help: "How lower scales are computed: average for images, majority for labels, stride is fastest.",
             default: "auto: average for images, stride for segmentations"),
-        OptionSpec("outside-value", value: ("V", .number), help: "Padding value for average at odd borders.", default: "edge values"),
+        OptionSpec(
+            "outside-value", value: ("V", .number), help: "Padding value for average at odd borders.",
+            default: "edge values"),
     ]
 
     /// Slice stacks (`convert`, `info`, `pyramid` with directories).
@@ -56,7 +72,8 @@ public enum OptionGroups {
     /// JPEG chunk encoding.
     static let jpeg: [OptionSpec] = [
         OptionSpec("jpeg-quality", value: ("Q", .integer(1...100)), help: "JPEG quality.", default: "95"),
-        OptionSpec("jpeg-plane", value: ("PLANE", .choice(["xy", "xz"])), help: "Image plane of JPEG chunks.", default: "xy"),
+        OptionSpec(
+            "jpeg-plane", value: ("PLANE", .choice(["xy", "xz"])), help: "Image plane of JPEG chunks.", default: "xy"),
     ]
 
     static let reencode: [OptionSpec] = [
@@ -65,15 +82,20 @@ public enum OptionGroups {
     ]
 
     static let meshConvert: [OptionSpec] = [
-        OptionSpec("mesh-dir", value: ("DIR", .text), help: "Mesh directory, written to the info's mesh key.", default: "mesh"),
-        OptionSpec("mesh-name", value: ("NAME", .text), help: "Fragment name.", default: "the input file name without its last extension"),
+        OptionSpec(
+            "mesh-dir", value: ("DIR", .text), help: "Mesh directory, written to the info's mesh key.", default: "mesh"),
+        OptionSpec(
+            "mesh-name", value: ("NAME", .text), help: "Fragment name.",
+            default: "the input file name without its last extension"),
         OptionSpec(
             "coord-transform", value: ("a,b,...", .numbers(counts: [12, 16])),
             help: "Affine applied to the vertices: 12 or 16 numbers, row-major, translation in millimetres."),
-        OptionSpec("units", value: ("UNIT", .choice(["nm", "um", "mm"])), help: "Units of OBJ, PLY, STL and OFF coordinates.", default: "mm"),
+        OptionSpec(
+            "units", value: ("UNIT", .choice(["nm", "um", "mm"])), help: "Units of OBJ, PLY, STL and OFF coordinates.",
+            default: "mm"),
     ]
 
     static let meshLink: [OptionSpec] = [
-        OptionSpec("no-colon-suffix", help: "Write LABEL instead of LABEL:0."),
+        OptionSpec("no-colon-suffix", help: "Write LABEL instead of LABEL:0.")
     ]
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The hand-rolled argument parser: options anywhere, `--opt=value` and `--opt value`, short
 /// options (`-j4`, `-j 4`), `--` to end options; values validated against the option table.
 enum Parser {
@@ -146,5 +148,3 @@ func editDistance(_ a: String, _ b: String) -> Int {
     }
     return previous[b.count]
 }
-
-import Foundation

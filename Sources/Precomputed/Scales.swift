@@ -34,7 +34,9 @@ public struct ScalesOptions: Sendable {
     public var type: VolumeType? = nil
     public var encoding: ChunkEncoding? = nil
 
-    public init(targetChunkSize: Int = 64, maxScales: Int? = nil, type: VolumeType? = nil, encoding: ChunkEncoding? = nil) {
+    public init(
+        targetChunkSize: Int = 64, maxScales: Int? = nil, type: VolumeType? = nil, encoding: ChunkEncoding? = nil
+    ) {
         self.targetChunkSize = targetChunkSize
         self.maxScales = maxScales
         self.type = type
@@ -57,13 +59,16 @@ public enum DyadicPyramid {
             warn("the source info JSON contains multiple scales, only the first one will be used.")
         }
         guard full.size.count == 3, full.size.allSatisfy({ $0 > 0 }) else {
-            throw PrecomputedError.invalidInfo(file: file, key: "scales[0].size", problem: "must be 3 positive integers")
+            throw PrecomputedError.invalidInfo(
+                file: file, key: "scales[0].size", problem: "must be 3 positive integers")
         }
         guard full.resolution.count == 3, full.resolution.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw PrecomputedError.invalidInfo(
                 file: file, key: "scales[0].resolution", problem: "must be 3 positive numbers (nanometres)")
         }
-        guard info.dataType != nil else { throw PrecomputedError.invalidInfo(file: file, key: "data_type", problem: "missing") }
+        guard info.dataType != nil else {
+            throw PrecomputedError.invalidInfo(file: file, key: "data_type", problem: "missing")
+        }
         guard info.numChannels != nil else {
             throw PrecomputedError.invalidInfo(file: file, key: "num_channels", problem: "missing")
         }
@@ -114,8 +119,8 @@ public enum DyadicPyramid {
         let targetExponent = target.trailingZeroBitCount
         let best = full.resolution.min()!
         let delays = full.resolution.map { Int(log2($0 / best).rounded(.toNearestOrEven)) }
-        let unit = try chooseUnitForKey(best)
         let maxDelay = delays.max()!
+        var unit = try chooseUnitForKey(best)
 
         func scale(level: Int) throws -> ScaleInfo {
             let factors = delays.map { 1 << max(0, level - $0) }
@@ -150,6 +155,16 @@ public enum DyadicPyramid {
         }.max()!
         if let maxScales = options.maxScales, maxScales > 0 { maxLevel = min(maxLevel, maxScales) }
         maxLevel = max(maxLevel, 1)
-        return try (0..<maxLevel).map { try scale(level: $0) }
+        var scales = try (0..<maxLevel).map { try scale(level: $0) }
+        // The reference keys scales by their finest resolution in one unit; anisotropic volumes
+        // can give two scales the same key (0.8 x 0.9 x 1.2 mm: "1mm" twice), which puts both
+        // in one directory. Take finer units until the keys are distinct.
+        var unitIndex = lengthUnits.firstIndex { $0.name == unit.name }!
+        while Set(scales.compactMap(\.key)).count < scales.count, unitIndex + 1 < lengthUnits.count {
+            unitIndex += 1
+            unit = lengthUnits[unitIndex]
+            scales = try (0..<maxLevel).map { try scale(level: $0) }
+        }
+        return scales
     }
 }

@@ -142,7 +142,9 @@ public enum InfoFile {
     public static func write(_ info: VolumeInfo, to path: String, overwrite: Bool = false) throws {
         let bytes = try JSONText.encode(info)
         if !overwrite, let existing = try FileIO.read(path) {
-            let same = (try? JSONText.decode(JSONValue.self, from: existing)) == (try JSONText.decode(JSONValue.self, from: bytes))
+            let same =
+                (try? JSONText.decode(JSONValue.self, from: existing))
+                == (try JSONText.decode(JSONValue.self, from: bytes))
             if same { return }
             throw PrecomputedError.io(
                 path: path, problem: "exists with different content; remove it or choose another destination")
@@ -168,7 +170,8 @@ public enum InfoFile {
         case .typeMismatch(let type, let context):
             return .invalidInfo(file: file, key: render(context.codingPath), problem: "expected \(typeName(type))")
         case .valueNotFound(let type, let context):
-            return .invalidInfo(file: file, key: render(context.codingPath), problem: "expected \(typeName(type)), found null")
+            return .invalidInfo(
+                file: file, key: render(context.codingPath), problem: "expected \(typeName(type)), found null")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 return .invalidInfo(file: file, key: "(root)", problem: "not valid JSON")

@@ -64,11 +64,14 @@ extension VolumeInfo {
             switch encoding {
             case .compressedSegmentation:
                 guard let block = scale.compressedSegmentationBlockSize else {
-                    throw fail("\(name).compressed_segmentation_block_size", "missing (required by compressed_segmentation)")
+                    throw fail(
+                        "\(name).compressed_segmentation_block_size", "missing (required by compressed_segmentation)")
                 }
                 try checkTriple(block, "\(name).compressed_segmentation_block_size", positive: true, fail)
                 guard dataType == .uint32 || dataType == .uint64 else {
-                    throw fail("\(name).encoding", "compressed_segmentation needs data_type uint32 or uint64, not \(dataTypeName)")
+                    throw fail(
+                        "\(name).encoding",
+                        "compressed_segmentation needs data_type uint32 or uint64, not \(dataTypeName)")
                 }
             case .jpeg:
                 guard dataType == .uint8, numChannels == 1 || numChannels == 3 else {
@@ -82,7 +85,8 @@ extension VolumeInfo {
                 break
             }
             if encoding != .compressedSegmentation, scale.compressedSegmentationBlockSize != nil {
-                throw fail("\(name).compressed_segmentation_block_size", "only allowed with compressed_segmentation encoding")
+                throw fail(
+                    "\(name).compressed_segmentation_block_size", "only allowed with compressed_segmentation encoding")
             }
             if let sharding = scale.sharding {
                 guard chunkSizes.count == 1 else {
@@ -102,7 +106,9 @@ extension ShardingSpec {
         guard hash == "identity" || hash == "murmurhash3_x86_128" else {
             throw fail("\(key).hash", "\"\(hash)\" is not one of identity, murmurhash3_x86_128")
         }
-        for (name, value) in [("preshift_bits", preshiftBits), ("minishard_bits", minishardBits), ("shard_bits", shardBits)] {
+        for (name, value) in [
+            ("preshift_bits", preshiftBits), ("minishard_bits", minishardBits), ("shard_bits", shardBits),
+        ] {
             guard (0...64).contains(value) else { throw fail("\(key).\(name)", "must be within 0...64, not \(value)") }
         }
         guard minishardBits + shardBits <= 64 else { throw fail(key, "minishard_bits + shard_bits exceeds 64") }

@@ -19,7 +19,9 @@ enum InfoCommand {
             "nprec info brain.nii.gz out/",
             "nprec scales out/info_fullres.json out/",
         ],
-        options: OptionGroups.volumeReading + [OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation]
+        options: OptionGroups.volumeReading + [
+            OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation,
+        ]
             + OptionGroups.storage,
         positionals: [
             Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
@@ -71,7 +73,9 @@ enum PyramidCommand {
         summary: "All in one: info, scales, full-resolution chunks and lower scales.",
         alternateUsages: ["pyramid [OPTIONS] SLICE_DIR... DEST --resolution X,Y,Z"],
         discussion: "Runs 'info', 'scales', 'convert' and 'downscale' in one go, with all their options.",
-        examples: ["nprec pyramid brain.nii.gz out/", "nprec pyramid --encoding compressed_segmentation labels.nii.gz labels/"],
+        examples: [
+            "nprec pyramid brain.nii.gz out/", "nprec pyramid --encoding compressed_segmentation labels.nii.gz labels/",
+        ],
         options: OptionGroups.volumeReading + OptionGroups.description
             + [OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation]
             + OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.storage,

@@ -1,0 +1,147 @@
+import Dispatch
+import Encoding
+import NIfTI
+import Precomputed
+
+/// `nprec convert VOLUME DEST`: the full-resolution chunks of a volume, slab by slab.
+enum ConvertRunner {
+    static let infoHint = "run 'nprec info VOLUME DEST', then 'nprec scales DEST/info_fullres.json DEST'"
+
+    @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
+        let (inputs, dest) = try volumeArguments(invocation)
+        let source = try VolumeSource(path: inputs[0], invocation: invocation)
+        let dataset = Dataset(root: dest, options: invocation.storage)
+        let info = try dataset.readInfo(hint: infoHint)
+        try info.validate(file: dataset.path("info"))
+        try VolumeConverter(source: source, info: info, dataset: dataset, jobs: invocation.jobs).run()
+        return 0
+    }
+}
+
+/// Writes scale 0 of `info` from a volume: reads z-slabs of chunk thickness (the next slab is
+/// read while the current one is encoded), cuts them into chunks, converts the values and
+/// encodes and writes the chunks on `jobs` threads.
+struct VolumeConverter {
+    let source: VolumeSource
+    let info: VolumeInfo
+    let dataset: Dataset
+    let jobs: Int
+
+    func run() throws {
+        let scale = info.scales[0]
+        let key = scale.key!
+        let output = DataType(name: info.dataType!)!
+        let channels = info.numChannels!
+        let volume = source.volume
+        let infoPath = dataset.path("info")
+        guard scale.sharding == nil else { throw NotImplemented(name: "writing sharded scales") }
+        let encoding = ChunkEncoding(name: scale.encoding!)!
+        guard encoding == .raw else { throw NotImplemented(name: "writing \(encoding.rawValue) chunks") }
+        guard volume.size == scale.size else {
+            throw CommandFailure(
+                "\(volume.path) has size \(volume.size.map(String.init).joined(separator: "x")), but \(infoPath) "
+                    + "says \(scale.size.map(String.init).joined(separator: "x")) (scales[0].size)")
+        }
+        guard volume.channels == channels else {
+            throw CommandFailure("\(volume.path) has \(volume.channels) channels, but \(infoPath) says \(channels) (num_channels)")
+        }
+        let resolution = source.resolution
+        let consistent = (0..<3).allSatisfy { abs(resolution[$0] - scale.resolution[$0]) <= 1e-8 * 1e6 + 1e-5 * abs(scale.resolution[$0]) }
+        if !consistent {
+            Console.warn(
+                "voxel size is inconsistent with resolution in the info file "
+                    + "(\(scale.resolution.map { "\($0 * 1e-6)" }.joined(separator: " x ")) mm)")
+        }
+        let mapping = source.mapping(to: output)
+        if !mapping.declaredInput.canCastSafely(to: output) {
+            Console.warn(
+                "the volume has data type \(mapping.declaredInput.rawValue), but chunks will be saved with "
+                    + "\(output.rawValue): make sure that the cast does not lose range or accuracy")
+        }
+        if mapping.rounds { Console.warn("values will be rounded to the nearest integer") }
+        if mapping.clips {
+            let (low, high) = output.integerRange
+            Console.warn("values will be clipped to the range [\(Int64(exactly: low).map(String.init) ?? "\(low)"), \(UInt64(exactly: high).map(String.init) ?? "\(high)")]")
+        }
+
+        let grid = ChunkGrid(scale: scale)
+        let progress = Progress("writing \(key)", total: grid.chunkCount)
+        let reader = SlabReader(volume: volume)
+        let chunkZ = grid.chunkSize[2]
+        let slabCount = grid.gridSize[2]
+        reader.prefetch(0..<min(chunkZ, scale.size[2]))
+        for gz in 0..<slabCount {
+            let slab = try reader.take()
+            if gz + 1 < slabCount {
+                let z0 = (gz + 1) * chunkZ
+                reader.prefetch(z0..<min(z0 + chunkZ, scale.size[2]))
+            }
+            let boxes = grid.boxes(inSlab: gz)
+            let offset = scale.offset
+            let dataset = self.dataset
+            try parallelForEach(boxes.count, jobs: jobs) { index in
+                let box = boxes[index]
+                let values = slab.extract(
+                    x: (box.x.lowerBound - offset[0])..<(box.x.upperBound - offset[0]),
+                    y: (box.y.lowerBound - offset[1])..<(box.y.upperBound - offset[1]), elementSize: mapping.input.size)
+                let converted = mapping.isIdentity ? values : mapping.convert(values)
+                try dataset.writeChunk(RawCodec.encode(converted), key: key, box: box, encoding: encoding)
+                progress.advance()
+            }
+        }
+        progress.finish()
+    }
+}
+
+extension ValueMapping {
+    var isIdentity: Bool { scaling == nil && input == output }
+}
+
+extension NIfTISlab {
+    /// The values of the columns `x` and rows `y`, every z and channel of the slab, x fastest.
+    func extract(x: Range<Int>, y: Range<Int>, elementSize: Int) -> [UInt8] {
+        let (sx, sy, sz) = (size[0], size[1], size[2])
+        let run = x.count * elementSize
+        var result = [UInt8](repeating: 0, count: run * y.count * sz * channels)
+        bytes.withUnsafeBytes { source in
+            result.withUnsafeMutableBytes { target in
+                var out = 0
+                for c in 0..<channels {
+                    for z in 0..<sz {
+                        for row in y {
+                            let start = (((c * sz + z) * sy + row) * sx + x.lowerBound) * elementSize
+                            target.baseAddress!.advanced(by: out).copyMemory(
+                                from: source.baseAddress!.advanced(by: start), byteCount: run)
+                            out += run
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// Reads the next slab on a background queue while the current one is being encoded.
+final class SlabReader: @unchecked Sendable {
+    private let volume: NIfTIVolume
+    private let queue = DispatchQueue(label: "nprec.slab-reader")
+    private let group = DispatchGroup()
+    private var result: Result<NIfTISlab, Error>?
+
+    init(volume: NIfTIVolume) { self.volume = volume }
+
+    func prefetch(_ zRange: Range<Int>) {
+        group.enter()
+        queue.async {
+            self.result = Result { try self.volume.readSlab(zRange) }
+            self.group.leave()
+        }
+    }
+
+    func take() throws -> NIfTISlab {
+        group.wait()
+        defer { result = nil }
+        return try result!.get()
+    }
+}

@@ -1,0 +1,64 @@
+"""Running nprec and the reference tool side by side."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+VENV_BIN = pathlib.Path(sys.executable).parent
+NPREC = os.environ.get("NPREC_BIN") or str(pathlib.Path(__file__).resolve().parents[2] / ".build/release/nprec")
+_TMP = tempfile.mkdtemp(prefix="nprec-conformance-")
+
+
+def workdir(name):
+    path = pathlib.Path(_TMP) / name
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def cleanup():
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+def run(argv, expect=0):
+    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True)
+    if expect is not None and result.returncode != expect:
+        raise AssertionError(f"{' '.join(map(str, argv))} exited {result.returncode}, expected {expect}:\n"
+                             f"{result.stderr[-2000:]}")
+    return result
+
+
+def nprec(*args, expect=0):
+    return run([NPREC, *args], expect=expect)
+
+
+def reference(script, *args, expect=0):
+    return run([VENV_BIN / script, *args], expect=expect)
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def same_json(a, b, path="$"):
+    """Compares two JSON values; numbers by value (64 == 64.0)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            raise AssertionError(f"{path}: keys {sorted(set(a) ^ set(b))} differ")
+        for key in a:
+            same_json(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            raise AssertionError(f"{path}: lengths {len(a)} and {len(b)}")
+        for i, (x, y) in enumerate(zip(a, b)):
+            same_json(x, y, f"{path}[{i}]")
+    elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        if a != b:
+            raise AssertionError(f"{path}: {a} != {b}")
+    elif a != b:
+        raise AssertionError(f"{path}: {a!r} != {b!r}")
