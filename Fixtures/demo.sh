@@ -1,12 +1,25 @@
 #!/bin/sh
-# The README's demo (`make run`): converts the bundled sample and says how to view it.
+# The README's demo (`make run`): converts the bundled sample volume and says how to view it.
 set -eu
 NPREC=${1:-.build/release/nprec}
+SAMPLE=Fixtures/sample/brain.nii.gz
 OUT=out/sample
 rm -rf "$OUT"
-echo "== nprec scales Fixtures/sample/info_fullres.json $OUT"
-"$NPREC" scales Fixtures/sample/info_fullres.json "$OUT"
-echo "== nprec stats $OUT"
-"$NPREC" stats "$OUT"
+run() { echo "\$ $*"; "$@"; }
+run "$NPREC" info "$SAMPLE" "$OUT"
+run "$NPREC" scales "$OUT/info_fullres.json" "$OUT"
+run "$NPREC" stats "$OUT"
+run "$NPREC" convert "$SAMPLE" "$OUT"
+if "$NPREC" downscale "$OUT" 2>/dev/null; then echo "\$ $NPREC downscale $OUT"; fi
 echo
-echo "Wrote $OUT/info. The next steps ('nprec convert', 'nprec downscale') write the chunks."
+echo "Converted $SAMPLE into $OUT:"
+find "$OUT" -type f | sort | sed 's/^/  /' | head -12
+echo "  ... $(find "$OUT" -type f | wc -l) files"
+cat <<TXT
+
+To view it: serve out/ on this machine (CORS and gzip headers included)
+  python3 Fixtures/serve.py out 8000
+and open a Neuroglancer viewer (https://neuroglancer-demo.appspot.com) with the layer source
+  precomputed://http://127.0.0.1:8000/sample
+The transform that places it in scanner space is in $OUT/transform.json.
+TXT

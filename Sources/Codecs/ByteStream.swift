@@ -108,6 +108,27 @@ public final class ByteStream {
 
     /// Skips `count` bytes forward.
     public func skip(_ count: Int) throws {
+        if inflater == nil {
+            // A plain file seeks: drop what is buffered, then move the file offset.
+            let buffered = blockEnd - blockStart
+            if count <= buffered {
+                blockStart += count
+                position += count
+                return
+            }
+            let target = lseek(fd, off_t(count - buffered), SEEK_CUR)
+            guard target >= 0 else {
+                throw CodecError(library: "io", message: "\(path): \(String(cString: strerror(errno)))")
+            }
+            var status = stat()
+            guard fstat(fd, &status) == 0, target <= status.st_size else {
+                throw CodecError(library: "io", message: "\(path): file is truncated")
+            }
+            blockStart = 0
+            blockEnd = 0
+            position += count
+            return
+        }
         var left = count
         var scratch = [UInt8](repeating: 0, count: min(count, 1 << 16))
         while left > 0 {

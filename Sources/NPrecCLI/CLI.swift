@@ -52,6 +52,9 @@ public enum CLI {
         var rest = Array(arguments.dropFirst())
         while !command.subcommands.isEmpty {
             guard let next = rest.first, !next.hasPrefix("-") else {
+                if let option = rest.first, option != "-h", option != "--help" {
+                    throw Parser.unknownOption(option, options: command.allOptions, path: path)
+                }
                 if rest.first == "-h" || rest.first == "--help" {
                     Console.out(Help.commandHelp(command, path: path))
                     return 0

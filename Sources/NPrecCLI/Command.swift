@@ -2,6 +2,8 @@
 public enum ValueType: Sendable {
     /// A whole number within `range`.
     case integer(ClosedRange<Int>)
+    /// A power of two within `range`.
+    case powerOfTwo(ClosedRange<Int>)
     /// A finite number.
     case number
     /// Any text.

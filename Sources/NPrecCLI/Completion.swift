@@ -82,6 +82,12 @@ enum Completion {
             script += "        esac\n"
             script +=
                 "        if [[ $cur == -* ]]; then \(reply(.values(options.flatMap(\.spellings).filter { $0.hasPrefix("--") }))); fi\n"
+            if leaf.key == "help" {
+                for command in Registry.commands where !command.subcommands.isEmpty {
+                    let names = command.subcommands.map(\.name)
+                    script += "        if [[ $prev == \(command.name) ]]; then \(reply(.values(names))); fi\n"
+                }
+            }
             script += "        \(reply(positionalHint(leaf.command)));;\n"
         }
         script += "    esac\n}\ncomplete -F _nprec nprec\n"

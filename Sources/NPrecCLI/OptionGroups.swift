@@ -37,7 +37,7 @@ public enum OptionGroups {
         help: "Chunk encoding; compressed_segmentation promotes uint8 and uint16 to uint32.",
         default: "inherited from the input info, else raw")
     static let targetChunkSize = OptionSpec(
-        "target-chunk-size", value: ("N", .integer(1...4096)),
+        "target-chunk-size", value: ("N", .powerOfTwo(1...4096)),
         help: "Chunk side for isotropic data, a power of two; anisotropic chunks hold about N^3 voxels.", default: "64")
     static let maxScales = OptionSpec(
         "max-scales", value: ("N", .integer(0...64)), help: "Most scales to generate (0: no limit).",

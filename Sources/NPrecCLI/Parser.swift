@@ -90,6 +90,11 @@ enum Parser {
                 if range.upperBound == Int.max { throw bad("\(value) must be at least \(range.lowerBound)") }
                 throw bad("\(value) is not within \(range.lowerBound)...\(range.upperBound)")
             }
+        case .powerOfTwo(let range):
+            guard let value = Int(text) else { throw bad("'\(text)' is not an integer") }
+            guard range.contains(value), value & (value - 1) == 0 else {
+                throw bad("\(value) is not a power of two within \(range.lowerBound)...\(range.upperBound)")
+            }
         case .number:
             guard let value = Double(text), value.isFinite else { throw bad("'\(text)' is not a number") }
         case .text, .path:

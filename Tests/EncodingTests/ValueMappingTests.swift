@@ -64,7 +64,8 @@ import Testing
         var input = bytes
         if !type.isInteger {
             // Keep finite, ordinary floats.
-            input = type == .float32
+            input =
+                type == .float32
                 ? Self.bytes((0..<7).map { Float($0) * 1.25 - 3 }) : Self.bytes((0..<7).map { Double($0) * 1.25 - 3 })
         }
         #expect(ValueMapping(input: type, output: type).convert(input) == input)
@@ -82,7 +83,10 @@ import Testing
     }
 
     @Test func rawChunksNeedTheirExactSize() throws {
-        #expect(try RawCodec.decode([1, 2, 3, 4], size: [2, 2, 1], channels: 1, dataType: .uint8, path: "c") == [1, 2, 3, 4])
+        #expect(
+            try RawCodec.decode([1, 2, 3, 4], size: [2, 2, 1], channels: 1, dataType: .uint8, path: "c") == [
+                1, 2, 3, 4,
+            ])
         #expect {
             try RawCodec.decode([1, 2, 3], size: [2, 2, 1], channels: 1, dataType: .uint8, path: "k/0-2_0-2_0-1")
         } throws: { "\($0)".contains("k/0-2_0-2_0-1") && "\($0)".contains("3 bytes") }

@@ -12,19 +12,10 @@ extension Invocation {
     /// `--jobs`, default the number of cores.
     var jobs: Int { int("jobs") ?? ProcessInfo.processInfo.activeProcessorCount }
 
-    /// `--target-chunk-size`, checked to be a power of two.
-    func targetChunkSize() throws -> Int {
-        let size = int("target-chunk-size") ?? 64
-        guard size & (size - 1) == 0 else {
-            throw UsageError("option '--target-chunk-size': \(size) is not a power of two", commandPath: commandPath)
-        }
-        return size
-    }
-
     /// The dataset description options (`--type`, `--encoding`, `--target-chunk-size`, `--max-scales`).
-    func scalesOptions() throws -> ScalesOptions {
+    var scalesOptions: ScalesOptions {
         ScalesOptions(
-            targetChunkSize: try targetChunkSize(), maxScales: int("max-scales"),
+            targetChunkSize: int("target-chunk-size") ?? 64, maxScales: int("max-scales"),
             type: string("type").flatMap(VolumeType.init(rawValue:)),
             encoding: string("encoding").flatMap(ChunkEncoding.init(name:)))
     }

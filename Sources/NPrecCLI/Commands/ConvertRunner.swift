@@ -43,10 +43,13 @@ struct VolumeConverter {
                     + "says \(scale.size.map(String.init).joined(separator: "x")) (scales[0].size)")
         }
         guard volume.channels == channels else {
-            throw CommandFailure("\(volume.path) has \(volume.channels) channels, but \(infoPath) says \(channels) (num_channels)")
+            throw CommandFailure(
+                "\(volume.path) has \(volume.channels) channels, but \(infoPath) says \(channels) (num_channels)")
         }
         let resolution = source.resolution
-        let consistent = (0..<3).allSatisfy { abs(resolution[$0] - scale.resolution[$0]) <= 1e-8 * 1e6 + 1e-5 * abs(scale.resolution[$0]) }
+        let consistent = (0..<3).allSatisfy {
+            abs(resolution[$0] - scale.resolution[$0]) <= 1e-8 * 1e6 + 1e-5 * abs(scale.resolution[$0])
+        }
         if !consistent {
             Console.warn(
                 "voxel size is inconsistent with resolution in the info file "
@@ -61,7 +64,9 @@ struct VolumeConverter {
         if mapping.rounds { Console.warn("values will be rounded to the nearest integer") }
         if mapping.clips {
             let (low, high) = output.integerRange
-            Console.warn("values will be clipped to the range [\(Int64(exactly: low).map(String.init) ?? "\(low)"), \(UInt64(exactly: high).map(String.init) ?? "\(high)")]")
+            Console.warn(
+                "values will be clipped to the range [\(Int64(exactly: low).map(String.init) ?? "\(low)"), \(UInt64(exactly: high).map(String.init) ?? "\(high)")]"
+            )
         }
 
         let grid = ChunkGrid(scale: scale)

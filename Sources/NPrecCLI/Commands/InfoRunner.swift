@@ -7,7 +7,8 @@ enum InfoRunner {
         let (inputs, dest) = try volumeArguments(invocation)
         let source = try VolumeSource(path: inputs[0], invocation: invocation)
         let header = source.volume.header
-        Console.note("input image shape is \(source.volume.size + (source.volume.channels > 1 ? [source.volume.channels] : []))")
+        Console.note(
+            "input image shape is \(source.volume.size + (source.volume.channels > 1 ? [source.volume.channels] : []))")
         Console.note("input voxel size is \(header.voxelSizes.prefix(3).map { "\($0)" }.joined(separator: " x ")) mm")
 
         // Data types Neuroglancer displays are kept; float64 and int64 (and scaled values,
@@ -27,7 +28,8 @@ enum InfoRunner {
         if let text = invocation.string("sharding") {
             scale.sharding = try shardingSpec(text, gzip: !invocation.flag("no-gzip"), path: invocation.commandPath)
         }
-        let info = VolumeInfo(type: "image", dataType: dataType.rawValue, numChannels: source.volume.channels, scales: [scale])
+        let info = VolumeInfo(
+            type: "image", dataType: dataType.rawValue, numChannels: source.volume.channels, scales: [scale])
 
         let dataset = Dataset(root: dest)
         try dataset.writeFile("info_fullres.json", try JSONText.encode(info))

@@ -24,7 +24,7 @@ enum ScalesCommand {
 
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let source = invocation.positionals[0]
-        let options = try invocation.scalesOptions()
+        let options = invocation.scalesOptions
         guard FileIO.isFile(source) else {
             throw PrecomputedError.missing(path: source, hint: "write it with 'nprec info VOLUME DEST' first")
         }
