@@ -19,16 +19,19 @@ let package = Package(
         .target(name: "Precomputed", dependencies: ["Codecs"]),
         // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.
         .target(name: "Encoding", dependencies: ["Precomputed", "Codecs"]),
+        // Downscaling kernels and the scale-by-scale scheduler.
+        .target(name: "Pyramid", dependencies: ["Precomputed", "Encoding"]),
         // NIfTI-1/2 reader with streaming slabs.
         .target(name: "NIfTI", dependencies: ["Codecs"]),
         // Command registry, option parser, help, completion and the commands.
-        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "NIfTI", "Codecs"]),
+        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "Pyramid", "NIfTI", "Codecs"]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
+        .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),
     ],
     swiftLanguageModes: [.v6]

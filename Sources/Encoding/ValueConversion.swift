@@ -146,7 +146,7 @@ extension DataType {
 }
 
 /// The element types of voxel arrays, with the conversions the mapping needs.
-protocol Voxel {
+public protocol Voxel: Sendable {
     static var isFloatingPoint: Bool { get }
     static var isSigned64: Bool { get }
     static var isUnsigned64: Bool { get }
@@ -160,15 +160,15 @@ protocol Voxel {
 }
 
 extension Voxel where Self: FixedWidthInteger {
-    static var isFloatingPoint: Bool { false }
-    static var isSigned64: Bool { Self.isSigned && Self.bitWidth == 64 }
-    static var isUnsigned64: Bool { !Self.isSigned && Self.bitWidth == 64 }
-    var doubleValue: Double { Double(self) }
-    var int64Value: Int64 { Int64(truncatingIfNeeded: self) }
-    var uint64Value: UInt64 { UInt64(truncatingIfNeeded: self) }
+    @inlinable public static var isFloatingPoint: Bool { false }
+    @inlinable public static var isSigned64: Bool { Self.isSigned && Self.bitWidth == 64 }
+    @inlinable public static var isUnsigned64: Bool { !Self.isSigned && Self.bitWidth == 64 }
+    @inlinable public var doubleValue: Double { Double(self) }
+    @inlinable public var int64Value: Int64 { Int64(truncatingIfNeeded: self) }
+    @inlinable public var uint64Value: UInt64 { UInt64(truncatingIfNeeded: self) }
 
-    @inline(__always)
-    init(roundingClamping value: Double) {
+    @inlinable
+    public init(roundingClamping value: Double) {
         let rounded = value.rounded(.toNearestOrEven)
         if rounded.isNaN {
             self = 0
@@ -181,8 +181,8 @@ extension Voxel where Self: FixedWidthInteger {
         }
     }
 
-    @inline(__always) init(clampingInt value: Int64) { self.init(clamping: value) }
-    @inline(__always) init(clampingUInt value: UInt64) { self.init(clamping: value) }
+    @inlinable public init(clampingInt value: Int64) { self.init(clamping: value) }
+    @inlinable public init(clampingUInt value: UInt64) { self.init(clamping: value) }
 }
 
 extension UInt8: Voxel {}
@@ -195,25 +195,25 @@ extension UInt64: Voxel {}
 extension Int64: Voxel {}
 
 extension Float: Voxel {
-    static var isFloatingPoint: Bool { true }
-    static var isSigned64: Bool { false }
-    static var isUnsigned64: Bool { false }
-    var doubleValue: Double { Double(self) }
-    var int64Value: Int64 { Int64(self) }
-    var uint64Value: UInt64 { UInt64(self) }
-    @inline(__always) init(roundingClamping value: Double) { self = Float(value) }
-    init(clampingInt value: Int64) { self = Float(value) }
-    init(clampingUInt value: UInt64) { self = Float(value) }
+    @inlinable public static var isFloatingPoint: Bool { true }
+    @inlinable public static var isSigned64: Bool { false }
+    @inlinable public static var isUnsigned64: Bool { false }
+    @inlinable public var doubleValue: Double { Double(self) }
+    @inlinable public var int64Value: Int64 { Int64(self) }
+    @inlinable public var uint64Value: UInt64 { UInt64(self) }
+    @inlinable public init(roundingClamping value: Double) { self = Float(value) }
+    @inlinable public init(clampingInt value: Int64) { self = Float(value) }
+    @inlinable public init(clampingUInt value: UInt64) { self = Float(value) }
 }
 
 extension Double: Voxel {
-    static var isFloatingPoint: Bool { true }
-    static var isSigned64: Bool { false }
-    static var isUnsigned64: Bool { false }
-    var doubleValue: Double { self }
-    var int64Value: Int64 { Int64(self) }
-    var uint64Value: UInt64 { UInt64(self) }
-    @inline(__always) init(roundingClamping value: Double) { self = value }
-    init(clampingInt value: Int64) { self = Double(value) }
-    init(clampingUInt value: UInt64) { self = Double(value) }
+    @inlinable public static var isFloatingPoint: Bool { true }
+    @inlinable public static var isSigned64: Bool { false }
+    @inlinable public static var isUnsigned64: Bool { false }
+    @inlinable public var doubleValue: Double { self }
+    @inlinable public var int64Value: Int64 { Int64(self) }
+    @inlinable public var uint64Value: UInt64 { UInt64(self) }
+    @inlinable public init(roundingClamping value: Double) { self = value }
+    @inlinable public init(clampingInt value: Int64) { self = Double(value) }
+    @inlinable public init(clampingUInt value: UInt64) { self = Double(value) }
 }

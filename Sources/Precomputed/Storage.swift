@@ -74,7 +74,9 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        throw PrecomputedError.missing(path: chunkPath(key: key, box: box), hint: "")
+        throw PrecomputedError.missing(
+            path: path(ChunkLayout.flat.relativePath(key: key, box: box)),
+            hint: "the chunk is absent in both layouts, plain and .gz")
     }
 
     /// True when the chunk exists in either layout, plain or gzipped.

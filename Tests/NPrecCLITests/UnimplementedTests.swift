@@ -9,8 +9,6 @@ struct UnimplementedTests {
     @Test(
         "Says it is not implemented",
         arguments: [
-            ["downscale", "somedir"],
-            ["pyramid", "brain.nii.gz", "out"],
             ["reencode", "source", "dest"],
             ["mesh", "convert", "lh.pial.surf.gii", "out"],
             ["mesh", "link", "labels.csv", "out"],

@@ -62,3 +62,38 @@ def same_json(a, b, path="$"):
             raise AssertionError(f"{path}: {a} != {b}")
     elif a != b:
         raise AssertionError(f"{path}: {a!r} != {b!r}")
+
+
+def read_raw_scales(root):
+    """Every scale of a raw-encoded dataset as (C, Z, Y, X) arrays, read directly from the
+    chunk files (either layout, plain or .gz): for data types the reference cannot read."""
+    import gzip
+    import pathlib
+
+    import numpy as np
+    root = pathlib.Path(root)
+    info = load_json(root / "info")
+    result = {}
+    for scale in info["scales"]:
+        assert scale["encoding"] == "raw"
+        key, (cx, cy, cz), (sx, sy, sz) = scale["key"], scale["chunk_sizes"][0], scale["size"]
+        dtype = np.dtype(info["data_type"]).newbyteorder("<")
+        out = np.zeros((info["num_channels"], sz, sy, sx), dtype=dtype)
+        for x in range(0, sx, cx):
+            for y in range(0, sy, cy):
+                for z in range(0, sz, cz):
+                    x1, y1, z1 = min(x + cx, sx), min(y + cy, sy), min(z + cz, sz)
+                    for name in (f"{x}-{x1}_{y}-{y1}_{z}-{z1}", f"{x}-{x1}/{y}-{y1}/{z}-{z1}"):
+                        path = root / key / name
+                        if path.is_file():
+                            data = path.read_bytes()
+                            break
+                        if path.with_name(path.name + ".gz").is_file():
+                            data = gzip.decompress(path.with_name(path.name + ".gz").read_bytes())
+                            break
+                    else:
+                        raise AssertionError(f"missing chunk {key}/{name}")
+                    chunk = np.frombuffer(data, dtype=dtype).reshape(info["num_channels"], z1 - z, y1 - y, x1 - x)
+                    out[:, z:z1, y:y1, x:x1] = chunk
+        result[key] = out
+    return result

@@ -15,11 +15,10 @@ import harness  # noqa: E402
 import check_scales  # noqa: E402
 
 MODULES = [check_scales]
-try:
-    import check_volume  # noqa: E402
-    MODULES.append(check_volume)
-except ImportError:
-    pass
+import check_volume  # noqa: E402
+import check_pyramid  # noqa: E402
+
+MODULES += [check_volume, check_pyramid]
 
 
 def main():

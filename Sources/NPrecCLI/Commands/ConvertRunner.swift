@@ -35,8 +35,8 @@ struct VolumeConverter {
         let volume = source.volume
         let infoPath = dataset.path("info")
         guard scale.sharding == nil else { throw NotImplemented(name: "writing sharded scales") }
-        let encoding = ChunkEncoding(name: scale.encoding!)!
-        guard encoding == .raw else { throw NotImplemented(name: "writing \(encoding.rawValue) chunks") }
+        let format = ChunkFormat(info: info, scale: scale)
+        try format.checkWritable()
         guard volume.size == scale.size else {
             throw CommandFailure(
                 "\(volume.path) has size \(volume.size.map(String.init).joined(separator: "x")), but \(infoPath) "
@@ -84,13 +84,14 @@ struct VolumeConverter {
             let boxes = grid.boxes(inSlab: gz)
             let offset = scale.offset
             let dataset = self.dataset
-            try parallelForEach(boxes.count, jobs: jobs) { index in
+            try parallelChunks(boxes.count, jobs: jobs) { index in
                 let box = boxes[index]
                 let values = slab.extract(
                     x: (box.x.lowerBound - offset[0])..<(box.x.upperBound - offset[0]),
                     y: (box.y.lowerBound - offset[1])..<(box.y.upperBound - offset[1]), elementSize: mapping.input.size)
                 let converted = mapping.isIdentity ? values : mapping.convert(values)
-                try dataset.writeChunk(RawCodec.encode(converted), key: key, box: box, encoding: encoding)
+                try dataset.writeChunk(
+                    format.encode(converted, size: box.size), key: key, box: box, encoding: format.encoding)
                 progress.advance()
             }
         }

@@ -6,11 +6,23 @@ enum InfoRunner {
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let (inputs, dest) = try volumeArguments(invocation)
         let source = try VolumeSource(path: inputs[0], invocation: invocation)
+        let (info, imperfect) = try fullresInfo(source, invocation: invocation)
+        let dataset = Dataset(root: dest)
+        try dataset.writeFile("info_fullres.json", try JSONText.encode(info))
+        let transform = try writeTransform(source, dataset: dataset)
+        Console.note(
+            "wrote \(dataset.path("info_fullres.json")) and \(dataset.path("transform.json")); "
+                + "next: nprec scales \(dataset.path("info_fullres.json")) \(dest)")
+        Console.out(compactURLSafeJSON(transform))
+        return imperfect ? 4 : 0
+    }
+
+    /// The full-resolution info of a volume, and whether its data type had to be changed.
+    static func fullresInfo(_ source: VolumeSource, invocation: Invocation) throws -> (VolumeInfo, Bool) {
         let header = source.volume.header
         Console.note(
             "input image shape is \(source.volume.size + (source.volume.channels > 1 ? [source.volume.channels] : []))")
         Console.note("input voxel size is \(header.voxelSizes.prefix(3).map { "\($0)" }.joined(separator: " x ")) mm")
-
         // Data types Neuroglancer displays are kept; float64 and int64 (and scaled values,
         // float64 as the reference reads them) become float32, reported with exit code 4.
         var dataType = source.declaredType
@@ -30,16 +42,14 @@ enum InfoRunner {
         }
         let info = VolumeInfo(
             type: "image", dataType: dataType.rawValue, numChannels: source.volume.channels, scales: [scale])
+        return (info, imperfect)
+    }
 
-        let dataset = Dataset(root: dest)
-        try dataset.writeFile("info_fullres.json", try JSONText.encode(info))
+    /// Writes DEST/transform.json and returns the transform.
+    static func writeTransform(_ source: VolumeSource, dataset: Dataset) throws -> [[Double]] {
         let transform = source.transform
         try dataset.writeFile("transform.json", try JSONText.encode(transform))
-        Console.note(
-            "wrote \(dataset.path("info_fullres.json")) and \(dataset.path("transform.json")); "
-                + "next: nprec scales \(dataset.path("info_fullres.json")) \(dest)")
-        Console.out(compactURLSafeJSON(transform))
-        return imperfect ? 4 : 0
+        return transform
     }
 
     /// `--sharding M,S,P`: minishard bits, shard bits, preshift bits.

@@ -64,7 +64,7 @@ enum DownscaleCommand {
         examples: ["nprec downscale out/", "nprec downscale --downscaling-method majority labels/"],
         options: OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.storage,
         positionals: [Positional("DEST", "Dataset directory holding info.", completion: .directory)],
-        run: notImplemented("downscale"))
+        run: DownscaleRunner.run)
 }
 
 enum PyramidCommand {
@@ -83,7 +83,7 @@ enum PyramidCommand {
             Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
             Positional("DEST", "Dataset directory (created).", completion: .directory),
         ],
-        run: notImplemented("pyramid"))
+        run: PyramidRunner.run)
 }
 
 enum ReencodeCommand {

@@ -1,0 +1,65 @@
+import Encoding
+import Precomputed
+import Pyramid
+
+/// `nprec downscale DEST`: every lower scale from the one above it.
+enum DownscaleRunner {
+    @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
+        let dataset = Dataset(root: invocation.positionals[0], options: invocation.storage)
+        let info = try dataset.readInfo(hint: "write it with 'nprec scales' or 'nprec pyramid'")
+        try info.validate(file: dataset.path("info"))
+        try downscaleAll(dataset: dataset, info: info, invocation: invocation)
+        return 0
+    }
+
+    /// The downscaling options of an invocation, for `info`'s dataset type.
+    static func options(_ invocation: Invocation, info: VolumeInfo) -> DownscaleOptions {
+        DownscaleOptions(
+            method: DownscaleOptions.method(named: invocation.string("downscaling-method") ?? "auto", type: info.type),
+            outsideValue: invocation.double("outside-value"), jobs: invocation.jobs,
+            jpegQuality: invocation.int("jpeg-quality") ?? 95,
+            jpegPlane: ChunkFormat.JPEGPlane(rawValue: invocation.string("jpeg-plane") ?? "xy") ?? .xy)
+    }
+
+    static func downscaleAll(dataset: Dataset, info: VolumeInfo, invocation: Invocation) throws {
+        let options = options(invocation, info: info)
+        if info.scales.count < 2 { Console.note("\(dataset.path("info")) has one scale: nothing to downscale") }
+        // Check every step before writing anything.
+        let steps = try (0..<max(info.scales.count - 1, 0)).map {
+            try ScaleDownscaler(dataset: dataset, info: info, source: $0, options: options)
+        }
+        for step in steps {
+            if step.sourceIsLossy {
+                Console.warn(
+                    "using data stored in a lossy format (scale \(step.sourceKey)) as an input for downscaling "
+                        + "(to scale \(step.targetKey))")
+            }
+            let progress = Progress(
+                "computing scale \(step.targetKey) (\(options.method.rawValue))", total: step.chunkCount)
+            try step.run { progress.advance() }
+            progress.finish()
+        }
+    }
+}
+
+/// `nprec pyramid VOLUME DEST`: info, scales, full-resolution chunks and lower scales.
+enum PyramidRunner {
+    @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
+        let (inputs, dest) = try volumeArguments(invocation)
+        let source = try VolumeSource(path: inputs[0], invocation: invocation)
+        let (fullres, _) = try InfoRunner.fullresInfo(source, invocation: invocation)
+        let info = try DyadicPyramid.makeInfo(
+            from: fullres, options: invocation.scalesOptions, file: inputs[0], warn: printWarning)
+        try info.validate(file: inputs[0])
+        let dataset = Dataset(root: dest, options: invocation.storage)
+        try ChunkFormat(info: info, scale: info.scales[0]).checkWritable()
+        try dataset.writeInfo(info)
+        _ = try InfoRunner.writeTransform(source, dataset: dataset)
+        Console.note(
+            "wrote \(dataset.path("info")): \(info.scales.count) scales (\(info.scales.map { $0.key! }.joined(separator: ", ")))"
+        )
+        try VolumeConverter(source: source, info: info, dataset: dataset, jobs: invocation.jobs).run()
+        try DownscaleRunner.downscaleAll(dataset: dataset, info: info, invocation: invocation)
+        return 0
+    }
+}

@@ -1,0 +1,151 @@
+import Encoding
+import Foundation
+import Precomputed
+
+/// Options of `nprec downscale`.
+public struct DownscaleOptions: Sendable {
+    public var method: DownscalingMethod
+    public var outsideValue: Double?
+    public var jobs: Int
+    public var jpegQuality: Int
+    public var jpegPlane: ChunkFormat.JPEGPlane
+
+    public init(
+        method: DownscalingMethod, outsideValue: Double? = nil, jobs: Int = 1, jpegQuality: Int = 95,
+        jpegPlane: ChunkFormat.JPEGPlane = .xy
+    ) {
+        self.method = method
+        self.outsideValue = outsideValue
+        self.jobs = jobs
+        self.jpegQuality = jpegQuality
+        self.jpegPlane = jpegPlane
+    }
+
+    /// `auto`: average for images, stride for segmentations (as the reference).
+    public static func method(named name: String, type: String?) -> DownscalingMethod {
+        if name == "auto" { return type?.lowercased() == "segmentation" ? .stride : .average }
+        return DownscalingMethod(rawValue: name) ?? .average
+    }
+}
+
+/// Computes one scale of a dataset from the scale before it.
+public struct ScaleDownscaler: Sendable {
+    public let dataset: Dataset
+    public let info: VolumeInfo
+    public let source: Int
+    public let options: DownscaleOptions
+    /// 1 or 2 per axis, from the sizes.
+    public let factors: [Int]
+
+    /// Checks that scale `source + 1` halves or keeps each axis of scale `source`.
+    public init(dataset: Dataset, info: VolumeInfo, source: Int, options: DownscaleOptions) throws {
+        self.dataset = dataset
+        self.info = info
+        self.source = source
+        self.options = options
+        let old = info.scales[source]
+        let new = info.scales[source + 1]
+        let factors = (0..<3).map { old.size[$0] == new.size[$0] ? 1 : 2 }
+        guard (0..<3).allSatisfy({ new.size[$0] == (old.size[$0] + factors[$0] - 1) / factors[$0] }),
+            old.chunkSizes?.count == 1, new.chunkSizes?.count == 1
+        else {
+            throw PrecomputedError.invalidInfo(
+                file: dataset.path("info"), key: "scales[\(source + 1)].size",
+                problem:
+                    "scale \(new.key ?? "?") (\(new.size.map(String.init).joined(separator: "x"))) is not scale "
+                    + "\(old.key ?? "?") (\(old.size.map(String.init).joined(separator: "x"))) downscaled by 1 or 2 per axis "
+                    + "with one chunk size each")
+        }
+        self.factors = factors
+    }
+
+    public var sourceKey: String { info.scales[source].key! }
+    public var targetKey: String { info.scales[source + 1].key! }
+    public var sourceIsLossy: Bool { ChunkEncoding(name: info.scales[source].encoding ?? "raw")?.isLossy ?? false }
+    public var chunkCount: Int { ChunkGrid(scale: info.scales[source + 1]).chunkCount }
+
+    /// Writes every chunk of the target scale; `progress` is called after each.
+    public func run(progress: @Sendable @escaping () -> Void) throws {
+        let oldScale = info.scales[source]
+        let newScale = info.scales[source + 1]
+        let oldFormat = ChunkFormat(info: info, scale: oldScale)
+        let newFormat = ChunkFormat(
+            info: info, scale: newScale, jpegQuality: options.jpegQuality, jpegPlane: options.jpegPlane)
+        try newFormat.checkWritable()
+        let oldGrid = ChunkGrid(scale: oldScale)
+        let newGrid = ChunkGrid(scale: newScale)
+        let boxes = newGrid.boxes
+        let factors = self.factors
+        let dataset = self.dataset
+        let options = self.options
+        let oldKey = sourceKey
+        let newKey = targetKey
+        try parallelChunks(boxes.count, jobs: options.jobs) { index in
+            let box = boxes[index]
+            // The source region, in the old scale's voxels (voxel_offset excluded).
+            let lower = [
+                (box.x.lowerBound - newGrid.offset[0]) * factors[0],
+                (box.y.lowerBound - newGrid.offset[1]) * factors[1],
+                (box.z.lowerBound - newGrid.offset[2]) * factors[2],
+            ]
+            let upper = [
+                min((box.x.upperBound - newGrid.offset[0]) * factors[0], oldScale.size[0]),
+                min((box.y.upperBound - newGrid.offset[1]) * factors[1], oldScale.size[1]),
+                min((box.z.upperBound - newGrid.offset[2]) * factors[2], oldScale.size[2]),
+            ]
+            let region = try Self.readRegion(
+                dataset: dataset, key: oldKey, grid: oldGrid, format: oldFormat, lower: lower, upper: upper)
+            let block = Downscaler.downscale(
+                region, factors: factors, method: options.method, outsideValue: options.outsideValue)
+            precondition(block.size == box.size)
+            try dataset.writeChunk(
+                newFormat.encode(block.values, size: box.size), key: newKey, box: box, encoding: newFormat.encoding)
+            progress()
+        }
+    }
+
+    /// Reads and decodes the chunks of `grid` that overlap [lower, upper) and copies the
+    /// overlap into one block.
+    static func readRegion(
+        dataset: Dataset, key: String, grid: ChunkGrid, format: ChunkFormat, lower: [Int], upper: [Int]
+    ) throws -> VoxelBlock {
+        let size = (0..<3).map { upper[$0] - lower[$0] }
+        let element = format.dataType.size
+        var values = [UInt8](repeating: 0, count: size.reduce(1, *) * format.channels * element)
+        let first = (0..<3).map { lower[$0] / grid.chunkSize[$0] }
+        let last = (0..<3).map { (upper[$0] - 1) / grid.chunkSize[$0] }
+        for gz in first[2]...last[2] {
+            for gy in first[1]...last[1] {
+                for gx in first[0]...last[0] {
+                    let box = grid.box(gx, gy, gz)
+                    let path = dataset.chunkPath(key: key, box: box)
+                    let decoded = try format.decode(dataset.readChunk(key: key, box: box), size: box.size, path: path)
+                    // Chunk-relative start of the overlap, and region-relative start.
+                    let chunkLower = [gx * grid.chunkSize[0], gy * grid.chunkSize[1], gz * grid.chunkSize[2]]
+                    let from = (0..<3).map { max(lower[$0], chunkLower[$0]) }
+                    let to = (0..<3).map { min(upper[$0], chunkLower[$0] + box.size[$0]) }
+                    let run = (to[0] - from[0]) * element
+                    decoded.withUnsafeBytes { chunk in
+                        values.withUnsafeMutableBytes { target in
+                            for c in 0..<format.channels {
+                                for z in from[2]..<to[2] {
+                                    for y in from[1]..<to[1] {
+                                        let s =
+                                            (((c * box.size[2] + z - chunkLower[2]) * box.size[1] + y - chunkLower[1])
+                                                * box.size[0] + from[0] - chunkLower[0]) * element
+                                        let t =
+                                            (((c * size[2] + z - lower[2]) * size[1] + y - lower[1]) * size[0]
+                                                + from[0] - lower[0]) * element
+                                        target.baseAddress!.advanced(by: t).copyMemory(
+                                            from: chunk.baseAddress!.advanced(by: s), byteCount: run)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return VoxelBlock(size: size, channels: format.channels, dataType: format.dataType, values: values)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// `nprec pyramid` and `nprec downscale` on the bundled sample, checked with an independent
+/// computation of the lower scales.
+@Suite struct PyramidCommandTests {
+    static let sample = Runner.packageRoot.appendingPathComponent("Fixtures/sample/brain.nii.gz").path
+
+    /// The voxels of one raw, flat, uncompressed scale (x fastest).
+    static func readScale(_ dir: URL, info: [String: Any], index: Int) throws -> (size: [Int], values: [UInt8]) {
+        let scale = (info["scales"] as! [[String: Any]])[index]
+        let key = scale["key"] as! String
+        let size = scale["size"] as! [Int]
+        let chunk = (scale["chunk_sizes"] as! [[Int]])[0]
+        var values = [UInt8](repeating: 0, count: size.reduce(1, *))
+        for z0 in stride(from: 0, to: size[2], by: chunk[2]) {
+            for y0 in stride(from: 0, to: size[1], by: chunk[1]) {
+                for x0 in stride(from: 0, to: size[0], by: chunk[0]) {
+                    let (x1, y1, z1) = (
+                        min(x0 + chunk[0], size[0]), min(y0 + chunk[1], size[1]), min(z0 + chunk[2], size[2])
+                    )
+                    let bytes = [UInt8](try dir.contents(of: "out/\(key)/\(x0)-\(x1)_\(y0)-\(y1)_\(z0)-\(z1)"))
+                    try #require(bytes.count == (x1 - x0) * (y1 - y0) * (z1 - z0))
+                    var i = 0
+                    for z in z0..<z1 {
+                        for y in y0..<y1 {
+                            for x in x0..<x1 {
+                                values[(z * size[1] + y) * size[0] + x] = bytes[i]
+                                i += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (size, values)
+    }
+
+    /// Mean of each 2x2x2 block (the last voxel repeated at odd edges), rounded half to even.
+    static func average(_ values: [UInt8], size: [Int]) -> [UInt8] {
+        let out = size.map { ($0 + 1) / 2 }
+        var result = [UInt8](repeating: 0, count: out.reduce(1, *))
+        for z in 0..<out[2] {
+            for y in 0..<out[1] {
+                for x in 0..<out[0] {
+                    var sum = 0.0
+                    for dz in 0..<2 {
+                        for dy in 0..<2 {
+                            for dx in 0..<2 {
+                                let (sx, sy, sz) = (
+                                    min(2 * x + dx, size[0] - 1), min(2 * y + dy, size[1] - 1),
+                                    min(2 * z + dz, size[2] - 1)
+                                )
+                                sum += Double(values[(sz * size[1] + sy) * size[0] + sx])
+                            }
+                        }
+                    }
+                    result[(z * out[1] + y) * out[0] + x] = UInt8((sum / 8).rounded(.toNearestOrEven))
+                }
+            }
+        }
+        return result
+    }
+
+    @Test func pyramidWritesEveryScaleWithAveragedValues() async throws {
+        try await withTemporaryDirectory { dir in
+            let result = try await Runner.nprec(
+                "pyramid", Self.sample, "out", "--target-chunk-size", "16", "--flat", "--no-gzip", "-j", "2", in: dir)
+            #expect(result.status == 0, "\(result)")
+            #expect(dir.exists("out/transform.json"))
+            let info = try JSONSerialization.jsonObject(with: dir.contents(of: "out/info")) as! [String: Any]
+            let scales = info["scales"] as! [[String: Any]]
+            #expect(scales.count >= 3)
+            var previous = try Self.readScale(dir, info: info, index: 0)
+            for index in 1..<scales.count {
+                let current = try Self.readScale(dir, info: info, index: index)
+                #expect(current.size == previous.size.map { ($0 + 1) / 2 })
+                #expect(current.values == Self.average(previous.values, size: previous.size), "scale \(index)")
+                previous = current
+            }
+            // Running it again with the same options is fine; other options would change the info.
+            let again = try await Runner.nprec(
+                "pyramid", Self.sample, "out", "--target-chunk-size", "16", "--flat", "--no-gzip", in: dir)
+            #expect(again.status == 0, "\(again)")
+            let other = try await Runner.nprec("pyramid", Self.sample, "out", "--target-chunk-size", "32", in: dir)
+            #expect(other.status == 1, "\(other)")
+            #expect(other.stderr.contains("out/info"), "\(other)")
+        }
+    }
+
+    @Test func downscaleStepsEqualThePyramid() async throws {
+        try await withTemporaryDirectory { dir in
+            for arguments in [
+                ["info", Self.sample, "steps"],
+                ["scales", "steps/info_fullres.json", "steps", "--target-chunk-size", "32"],
+                ["convert", Self.sample, "steps"], ["downscale", "steps", "--downscaling-method", "stride"],
+                ["pyramid", Self.sample, "whole", "--target-chunk-size", "32", "--downscaling-method", "stride"],
+            ] {
+                let result = try await Runner.nprec(arguments, in: dir)
+                #expect(result.status == 0, "\(arguments): \(result)")
+            }
+            let files = { (root: String) -> [String] in
+                (FileManager.default.enumerator(atPath: dir.appendingPathComponent(root).path)!.allObjects as! [String])
+                    .filter { $0.hasSuffix(".gz") }.sorted()
+            }
+            #expect(files("steps") == files("whole"))
+            #expect(files("steps").count > 8)
+            for file in files("steps") {
+                let a = try dir.contents(of: "steps/\(file)")
+                let b = try dir.contents(of: "whole/\(file)")
+                #expect(a == b, "\(file)")
+            }
+        }
+    }
+
+    @Test func missingSourceChunkIsNamed() async throws {
+        try await withTemporaryDirectory { dir in
+            _ = try await Runner.nprec("info", Self.sample, "out", in: dir)
+            _ = try await Runner.nprec("scales", "out/info_fullres.json", "out", "--target-chunk-size", "32", in: dir)
+            _ = try await Runner.nprec("convert", Self.sample, "out", "--flat", in: dir)
+            try FileManager.default.removeItem(at: dir.appendingPathComponent("out/2mm/32-64_0-32_0-32.gz"))
+            let result = try await Runner.nprec("downscale", "out", in: dir)
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stderr.contains("2mm/32-64_0-32_0-32"), "\(result)")
+        }
+    }
+
+    @Test func badOptionsAreUsageErrors() async throws {
+        let method = try await Runner.nprec("downscale", "out", "--downscaling-method", "median")
+        #expect(method.status == 2)
+        #expect(method.stderr.contains("--downscaling-method"))
+        let outside = try await Runner.nprec("downscale", "out", "--outside-value", "white")
+        #expect(outside.status == 2)
+    }
+}
