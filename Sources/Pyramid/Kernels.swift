@@ -12,22 +12,6 @@ public enum DownscalingMethod: String, CaseIterable, Sendable {
     case stride
 }
 
-/// A block of voxels: `size` = [x, y, z], values x fastest, then y, z, channel.
-public struct VoxelBlock: Sendable, Equatable {
-    public var size: [Int]
-    public var channels: Int
-    public var dataType: DataType
-    public var values: [UInt8]
-
-    public init(size: [Int], channels: Int, dataType: DataType, values: [UInt8]) {
-        precondition(values.count == size.reduce(1, *) * channels * dataType.size)
-        self.size = size
-        self.channels = channels
-        self.dataType = dataType
-        self.values = values
-    }
-}
-
 /// The downscaling kernels. Each dispatches on the data type once per block, then runs a
 /// specialised loop.
 public enum Downscaler {

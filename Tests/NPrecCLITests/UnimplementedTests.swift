@@ -9,7 +9,6 @@ struct UnimplementedTests {
     @Test(
         "Says it is not implemented",
         arguments: [
-            ["reencode", "source", "dest"],
             ["mesh", "convert", "lh.pial.surf.gii", "out"],
             ["mesh", "link", "labels.csv", "out"],
         ])

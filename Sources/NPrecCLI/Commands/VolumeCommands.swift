@@ -100,5 +100,5 @@ enum ReencodeCommand {
             Positional("SOURCE", "Dataset to read.", completion: .directory),
             Positional("DEST", "Dataset to write (its info gives the encoding).", completion: .directory),
         ],
-        run: notImplemented("reencode"))
+        run: ReencodeRunner.run)
 }

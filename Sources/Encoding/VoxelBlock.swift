@@ -1,0 +1,64 @@
+import Precomputed
+
+/// A block of voxels: `size` = [x, y, z], values x fastest, then y, z, channel.
+public struct VoxelBlock: Sendable, Equatable {
+    public var size: [Int]
+    public var channels: Int
+    public var dataType: DataType
+    public var values: [UInt8]
+
+    public init(size: [Int], channels: Int, dataType: DataType, values: [UInt8]) {
+        precondition(values.count == size.reduce(1, *) * channels * dataType.size)
+        self.size = size
+        self.channels = channels
+        self.dataType = dataType
+        self.values = values
+    }
+}
+
+extension Dataset {
+    /// Reads and decodes the chunks of `grid` that overlap [lower, upper) and copies the
+    /// overlap into one block.
+    public func readRegion(
+        key: String, grid: ChunkGrid, format: ChunkFormat, lower: [Int], upper: [Int]
+    ) throws -> VoxelBlock {
+        let size = (0..<3).map { upper[$0] - lower[$0] }
+        let element = format.dataType.size
+        var values = [UInt8](repeating: 0, count: size.reduce(1, *) * format.channels * element)
+        let first = (0..<3).map { lower[$0] / grid.chunkSize[$0] }
+        let last = (0..<3).map { (upper[$0] - 1) / grid.chunkSize[$0] }
+        for gz in first[2]...last[2] {
+            for gy in first[1]...last[1] {
+                for gx in first[0]...last[0] {
+                    let box = grid.box(gx, gy, gz)
+                    let path = chunkPath(key: key, box: box)
+                    let decoded = try format.decode(readChunk(key: key, box: box), size: box.size, path: path)
+                    // Chunk-relative start of the overlap, and region-relative start.
+                    let chunkLower = [gx * grid.chunkSize[0], gy * grid.chunkSize[1], gz * grid.chunkSize[2]]
+                    let from = (0..<3).map { max(lower[$0], chunkLower[$0]) }
+                    let to = (0..<3).map { min(upper[$0], chunkLower[$0] + box.size[$0]) }
+                    let run = (to[0] - from[0]) * element
+                    decoded.withUnsafeBytes { chunk in
+                        values.withUnsafeMutableBytes { target in
+                            for c in 0..<format.channels {
+                                for z in from[2]..<to[2] {
+                                    for y in from[1]..<to[1] {
+                                        let s =
+                                            (((c * box.size[2] + z - chunkLower[2]) * box.size[1] + y - chunkLower[1])
+                                                * box.size[0] + from[0] - chunkLower[0]) * element
+                                        let t =
+                                            (((c * size[2] + z - lower[2]) * size[1] + y - lower[1]) * size[0]
+                                                + from[0] - lower[0]) * element
+                                        target.baseAddress!.advanced(by: t).copyMemory(
+                                            from: chunk.baseAddress!.advanced(by: s), byteCount: run)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return VoxelBlock(size: size, channels: format.channels, dataType: format.dataType, values: values)
+    }
+}
