@@ -16,12 +16,10 @@ public struct VoxelBlock: Sendable, Equatable {
     }
 }
 
-extension Dataset {
+extension ScaleReader {
     /// Reads and decodes the chunks of `grid` that overlap [lower, upper) and copies the
     /// overlap into one block.
-    public func readRegion(
-        key: String, grid: ChunkGrid, format: ChunkFormat, lower: [Int], upper: [Int]
-    ) throws -> VoxelBlock {
+    public func readRegion(format: ChunkFormat, lower: [Int], upper: [Int]) throws -> VoxelBlock {
         let size = (0..<3).map { upper[$0] - lower[$0] }
         let element = format.dataType.size
         var values = [UInt8](repeating: 0, count: size.reduce(1, *) * format.channels * element)
@@ -31,8 +29,7 @@ extension Dataset {
             for gy in first[1]...last[1] {
                 for gx in first[0]...last[0] {
                     let box = grid.box(gx, gy, gz)
-                    let path = chunkPath(key: key, box: box)
-                    let decoded = try format.decode(readChunk(key: key, box: box), size: box.size, path: path)
+                    let decoded = try format.decode(read(box), size: box.size, path: describe(box))
                     // Chunk-relative start of the overlap, and region-relative start.
                     let chunkLower = [gx * grid.chunkSize[0], gy * grid.chunkSize[1], gz * grid.chunkSize[2]]
                     let from = (0..<3).map { max(lower[$0], chunkLower[$0]) }

@@ -35,8 +35,10 @@ public struct ScaleStats: Sendable, Equatable {
     public var directoryCount: Int
     public var rawBytes: Int
     public var sharding: ShardingSpec?
-    /// Shard files the scale can have: those that hold at least one chunk.
+    /// Shard files the scale has: those that hold at least one chunk.
     public var shardCount: Int?
+    /// The most chunks one shard holds.
+    public var chunksPerShard: Int?
 }
 
 public enum DatasetStats {
@@ -53,13 +55,29 @@ public enum DatasetStats {
                 let grid = ChunkGrid(size: scale.size, chunkSize: chunkSize)
                 let gridSize = grid.gridSize
                 var directories = gridSize[0] * (1 + gridSize[1])
-                if let sharding = scale.sharding { directories = (1 << sharding.shardBits) + 1 }
+                var shardCount: Int? = nil
+                var chunksPerShard: Int? = nil
+                if let sharding = scale.sharding {
+                    directories = (1 << min(sharding.shardBits, 62)) + 1
+                    // Shards that hold at least one chunk, and the most chunks one holds.
+                    let layout = ShardingLayout(spec: sharding, gridSize: gridSize)
+                    var counts: [UInt64: Int] = [:]
+                    for z in 0..<gridSize[2] {
+                        for y in 0..<gridSize[1] {
+                            for x in 0..<gridSize[0] {
+                                counts[layout.shard(of: layout.chunkID([x, y, z])), default: 0] += 1
+                            }
+                        }
+                    }
+                    shardCount = counts.count
+                    chunksPerShard = counts.values.max() ?? 0
+                }
                 result.append(
                     ScaleStats(
                         key: scale.key ?? "?", chunkSize: chunkSize, chunkCount: grid.chunkCount,
                         directoryCount: directories,
                         rawBytes: scale.size.reduce(1, *) * dataType.size * channels,
-                        sharding: scale.sharding))
+                        sharding: scale.sharding, shardCount: shardCount, chunksPerShard: chunksPerShard))
             }
         }
         return result
@@ -75,6 +93,11 @@ public enum DatasetStats {
                 "Scale \(scale.key), \(shardText), chunk size \(chunk): \(groupThousands(scale.chunkCount)) chunks, "
                     + "\(groupThousands(scale.directoryCount)) directories, raw uncompressed size "
                     + "\(readableCount(Double(scale.rawBytes)))B")
+            if let shards = scale.shardCount, let perShard = scale.chunksPerShard, let spec = scale.sharding {
+                lines.append(
+                    "  \(groupThousands(shards)) shard files of up to \(groupThousands(perShard)) chunks "
+                        + "(\(spec.hash), minishard bits \(spec.minishardBits), preshift bits \(spec.preshiftBits))")
+            }
         }
         lines.append("---")
         let chunks = stats.reduce(0) { $0 + $1.chunkCount }

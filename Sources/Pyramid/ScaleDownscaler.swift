@@ -72,35 +72,31 @@ public struct ScaleDownscaler: Sendable {
         let newFormat = ChunkFormat(
             info: info, scale: newScale, jpegQuality: options.jpegQuality, jpegPlane: options.jpegPlane)
         try newFormat.checkWritable()
-        let oldGrid = ChunkGrid(scale: oldScale)
-        let newGrid = ChunkGrid(scale: newScale)
-        let boxes = newGrid.boxes
+        let reader = ScaleReader(dataset: dataset, scale: oldScale)
+        let writer = ScaleWriter(dataset: dataset, scale: newScale, encoding: newFormat.encoding)
+        let newOffset = newScale.offset
+        let boxes = writer.boxesInWriteOrder
         let factors = self.factors
-        let dataset = self.dataset
         let options = self.options
-        let oldKey = sourceKey
-        let newKey = targetKey
         try parallelChunks(boxes.count, jobs: options.jobs) { index in
             let box = boxes[index]
             // The source region, in the old scale's voxels (voxel_offset excluded).
             let lower = [
-                (box.x.lowerBound - newGrid.offset[0]) * factors[0],
-                (box.y.lowerBound - newGrid.offset[1]) * factors[1],
-                (box.z.lowerBound - newGrid.offset[2]) * factors[2],
+                (box.x.lowerBound - newOffset[0]) * factors[0], (box.y.lowerBound - newOffset[1]) * factors[1],
+                (box.z.lowerBound - newOffset[2]) * factors[2],
             ]
             let upper = [
-                min((box.x.upperBound - newGrid.offset[0]) * factors[0], oldScale.size[0]),
-                min((box.y.upperBound - newGrid.offset[1]) * factors[1], oldScale.size[1]),
-                min((box.z.upperBound - newGrid.offset[2]) * factors[2], oldScale.size[2]),
+                min((box.x.upperBound - newOffset[0]) * factors[0], oldScale.size[0]),
+                min((box.y.upperBound - newOffset[1]) * factors[1], oldScale.size[1]),
+                min((box.z.upperBound - newOffset[2]) * factors[2], oldScale.size[2]),
             ]
-            let region = try dataset.readRegion(
-                key: oldKey, grid: oldGrid, format: oldFormat, lower: lower, upper: upper)
+            let region = try reader.readRegion(format: oldFormat, lower: lower, upper: upper)
             let block = Downscaler.downscale(
                 region, factors: factors, method: options.method, outsideValue: options.outsideValue)
             precondition(block.size == box.size)
-            try dataset.writeChunk(
-                newFormat.encode(block.values, size: box.size), key: newKey, box: box, encoding: newFormat.encoding)
+            try writer.write(newFormat.encode(block.values, size: box.size), box: box)
             progress()
         }
+        try writer.finish()
     }
 }

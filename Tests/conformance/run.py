@@ -17,8 +17,9 @@ import check_scales  # noqa: E402
 MODULES = [check_scales]
 import check_volume  # noqa: E402
 import check_pyramid  # noqa: E402
+import check_sharding  # noqa: E402
 
-MODULES += [check_volume, check_pyramid]
+MODULES += [check_volume, check_pyramid, check_sharding]
 
 
 def main():

@@ -34,7 +34,6 @@ struct VolumeConverter {
         let channels = info.numChannels!
         let volume = source.volume
         let infoPath = dataset.path("info")
-        guard scale.sharding == nil else { throw NotImplemented(name: "writing sharded scales") }
         let format = ChunkFormat(info: info, scale: scale)
         try format.checkWritable()
         guard volume.size == scale.size else {
@@ -70,6 +69,7 @@ struct VolumeConverter {
         }
 
         let grid = ChunkGrid(scale: scale)
+        let writer = ScaleWriter(dataset: dataset, scale: scale, encoding: format.encoding)
         let progress = Progress("writing \(key)", total: grid.chunkCount)
         let reader = SlabReader(volume: volume)
         let chunkZ = grid.chunkSize[2]
@@ -83,18 +83,17 @@ struct VolumeConverter {
             }
             let boxes = grid.boxes(inSlab: gz)
             let offset = scale.offset
-            let dataset = self.dataset
             try parallelChunks(boxes.count, jobs: jobs) { index in
                 let box = boxes[index]
                 let values = slab.extract(
                     x: (box.x.lowerBound - offset[0])..<(box.x.upperBound - offset[0]),
                     y: (box.y.lowerBound - offset[1])..<(box.y.upperBound - offset[1]), elementSize: mapping.input.size)
                 let converted = mapping.isIdentity ? values : mapping.convert(values)
-                try dataset.writeChunk(
-                    format.encode(converted, size: box.size), key: key, box: box, encoding: format.encoding)
+                try writer.write(format.encode(converted, size: box.size), box: box)
                 progress.advance()
             }
         }
+        try writer.finish()
         progress.finish()
     }
 }

@@ -48,8 +48,19 @@ enum PyramidRunner {
         let (inputs, dest) = try volumeArguments(invocation)
         let source = try VolumeSource(path: inputs[0], invocation: invocation)
         let (fullres, _) = try InfoRunner.fullresInfo(source, invocation: invocation)
-        let info = try DyadicPyramid.makeInfo(
+        var info = try DyadicPyramid.makeInfo(
             from: fullres, options: invocation.scalesOptions, file: inputs[0], warn: printWarning)
+        if invocation.string("sharding") == "auto" {
+            // Bits chosen for each scale's own grid and chunk size.
+            let itemBytes = DataType(name: info.dataType!)!.size * info.numChannels!
+            for index in info.scales.indices {
+                let scale = info.scales[index]
+                let chunk = scale.chunkSizes![0]
+                info.scales[index].sharding = ShardingSpec.automatic(
+                    gridSize: ChunkGrid(scale: scale).gridSize, chunkBytes: chunk.reduce(itemBytes, *),
+                    gzip: !invocation.flag("no-gzip"))
+            }
+        }
         try info.validate(file: inputs[0])
         let dataset = Dataset(root: dest, options: invocation.storage)
         try ChunkFormat(info: info, scale: info.scales[0]).checkWritable()

@@ -38,7 +38,10 @@ enum InfoRunner {
         var scale = ScaleInfo(size: source.volume.size, resolution: source.resolution, voxelOffset: [0, 0, 0])
         scale.encoding = ChunkEncoding.raw.rawValue
         if let text = invocation.string("sharding") {
-            scale.sharding = try shardingSpec(text, gzip: !invocation.flag("no-gzip"), path: invocation.commandPath)
+            scale.sharding = try shardingSpec(
+                text, gzip: !invocation.flag("no-gzip"), path: invocation.commandPath,
+                automatic: { ChunkGrid(size: scale.size, chunkSize: [64, 64, 64]).gridSize },
+                chunkBytes: 64 * 64 * 64 * dataType.size * source.volume.channels)
         }
         let info = VolumeInfo(
             type: "image", dataType: dataType.rawValue, numChannels: source.volume.channels, scales: [scale])
@@ -53,8 +56,10 @@ enum InfoRunner {
     }
 
     /// `--sharding M,S,P`: minishard bits, shard bits, preshift bits.
-    static func shardingSpec(_ text: String, gzip: Bool, path: [String]) throws -> ShardingSpec {
-        if text == "auto" { throw NotImplemented(name: "--sharding auto") }
+    static func shardingSpec(
+        _ text: String, gzip: Bool, path: [String], automatic gridSize: () -> [Int], chunkBytes: Int
+    ) throws -> ShardingSpec {
+        if text == "auto" { return ShardingSpec.automatic(gridSize: gridSize(), chunkBytes: chunkBytes, gzip: gzip) }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
         guard parts.count == 3, let minishard = parts[0], let shard = parts[1], let preshift = parts[2],
             [minishard, shard, preshift].allSatisfy({ (0...64).contains($0) }), minishard + shard <= 64

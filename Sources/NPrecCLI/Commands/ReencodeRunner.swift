@@ -54,8 +54,9 @@ enum ReencodeRunner {
             if sourceFormat.encoding.isLossy {
                 Console.warn("using data stored in a lossy format as an input for conversion (for scale \(key))")
             }
-            let sourceGrid = ChunkGrid(scale: sourceScale)
-            let boxes = ChunkGrid(scale: destScale).boxes
+            let reader = ScaleReader(dataset: source, scale: sourceScale)
+            let writer = ScaleWriter(dataset: dest, scale: destScale, encoding: destFormat.encoding)
+            let boxes = writer.boxesInWriteOrder
             let progress = Progress("converting scale \(key)", total: boxes.count)
             let skipped = Counter()
             try parallelChunks(boxes.count, jobs: invocation.jobs) { index in
@@ -65,8 +66,7 @@ enum ReencodeRunner {
                 let upper = [box.x.upperBound - offset[0], box.y.upperBound - offset[1], box.z.upperBound - offset[2]]
                 let block: VoxelBlock
                 do {
-                    block = try source.readRegion(
-                        key: key, grid: sourceGrid, format: sourceFormat, lower: lower, upper: upper)
+                    block = try reader.readRegion(format: sourceFormat, lower: lower, upper: upper)
                 } catch PrecomputedError.missing(let path, _) where skipMissing {
                     Console.warn("\(path): missing, skipped")
                     skipped.increment()
@@ -74,10 +74,10 @@ enum ReencodeRunner {
                     return
                 }
                 let values = mapping.isIdentity ? block.values : mapping.convert(block.values)
-                try dest.writeChunk(
-                    destFormat.encode(values, size: box.size), key: key, box: box, encoding: destFormat.encoding)
+                try writer.write(destFormat.encode(values, size: box.size), box: box)
                 progress.advance()
             }
+            try writer.finish()
             progress.finish()
             if skipped.value > 0 { Console.warn("scale \(key): \(skipped.value) missing chunks skipped") }
         }

@@ -1,0 +1,259 @@
+import Codecs
+
+/// MurmurHash3_x86_128 with seed 0 over the 8 little-endian bytes of a uint64; the result is
+/// the low 64 bits of the digest (`h1 | h2 << 32`), as Neuroglancer's sharded format uses it.
+public enum MurmurHash3 {
+    public static func x86_128(_ key: UInt64) -> UInt64 {
+        let c1: UInt32 = 0x239b_961b
+        let c2: UInt32 = 0xab0e_9789
+        let c3: UInt32 = 0x38b3_4ae5
+        var h1: UInt32 = 0
+        var h2: UInt32 = 0
+        var h3: UInt32 = 0
+        var h4: UInt32 = 0
+        // 8 bytes: no full 16-byte block; the tail holds k1 (bytes 0-3) and k2 (bytes 4-7).
+        var k2 = UInt32(truncatingIfNeeded: key >> 32)
+        k2 &*= c2
+        k2 = k2.rotatedLeft(16)
+        k2 &*= c3
+        h2 ^= k2
+        var k1 = UInt32(truncatingIfNeeded: key)
+        k1 &*= c1
+        k1 = k1.rotatedLeft(15)
+        k1 &*= c2
+        h1 ^= k1
+        let length: UInt32 = 8
+        h1 ^= length
+        h2 ^= length
+        h3 ^= length
+        h4 ^= length
+        h1 &+= h2
+        h1 &+= h3
+        h1 &+= h4
+        h2 &+= h1
+        h3 &+= h1
+        h4 &+= h1
+        h1 = fmix(h1)
+        h2 = fmix(h2)
+        h3 = fmix(h3)
+        h4 = fmix(h4)
+        h1 &+= h2
+        h1 &+= h3
+        h1 &+= h4
+        h2 &+= h1
+        return UInt64(h1) | UInt64(h2) << 32
+    }
+
+    @inline(__always) static func fmix(_ value: UInt32) -> UInt32 {
+        var h = value
+        h ^= h >> 16
+        h &*= 0x85eb_ca6b
+        h ^= h >> 13
+        h &*= 0xc2b2_ae35
+        h ^= h >> 16
+        return h
+    }
+}
+
+extension UInt32 {
+    @inline(__always) func rotatedLeft(_ count: UInt32) -> UInt32 { (self << count) | (self >> (32 - count)) }
+}
+
+/// Where the chunks of a sharded scale go: chunk ids (compressed Morton codes of the grid
+/// cell), shard and minishard numbers, shard file names.
+public struct ShardingLayout: Sendable {
+    public let spec: ShardingSpec
+    public let gridSize: [Int]
+    /// Bits of the Morton code per axis: the bit length of (grid size - 1).
+    public let bits: [Int]
+
+    public init(spec: ShardingSpec, gridSize: [Int]) {
+        self.spec = spec
+        self.gridSize = gridSize
+        bits = gridSize.map { $0 <= 1 ? 0 : (Int.bitWidth - ($0 - 1).leadingZeroBitCount) }
+    }
+
+    /// The compressed Morton code of grid cell `cell`: bits interleaved x, y, z, skipping
+    /// axes whose bits are used up.
+    public func chunkID(_ cell: [Int]) -> UInt64 {
+        var out: UInt64 = 0
+        var j: UInt64 = 0
+        for i in 0..<(bits.max() ?? 0) {
+            for d in 0..<3 where i < bits[d] {
+                out |= UInt64((cell[d] >> i) & 1) << j
+                j += 1
+            }
+        }
+        return out
+    }
+
+    /// The inverse of `chunkID`.
+    public func cell(of id: UInt64) -> [Int] {
+        var cell = [0, 0, 0]
+        var j: UInt64 = 0
+        for i in 0..<(bits.max() ?? 0) {
+            for d in 0..<3 where i < bits[d] {
+                cell[d] |= Int((id >> j) & 1) << i
+                j += 1
+            }
+        }
+        return cell
+    }
+
+    /// The hashed key of an id: `hash(id >> preshift_bits)`.
+    public func hashed(_ id: UInt64) -> UInt64 {
+        let shifted = spec.preshiftBits >= 64 ? 0 : id >> UInt64(spec.preshiftBits)
+        return spec.hash == "murmurhash3_x86_128" ? MurmurHash3.x86_128(shifted) : shifted
+    }
+
+    static func mask(_ bits: Int) -> UInt64 { bits >= 64 ? UInt64.max : (UInt64(1) << UInt64(bits)) - 1 }
+
+    public func minishard(of id: UInt64) -> UInt64 { hashed(id) & Self.mask(spec.minishardBits) }
+
+    public func shard(of id: UInt64) -> UInt64 {
+        let h = hashed(id)
+        let shifted = spec.minishardBits >= 64 ? 0 : h >> UInt64(spec.minishardBits)
+        return shifted & Self.mask(spec.shardBits)
+    }
+
+    /// `<shard in lowercase hex, zero-padded to ceil(shard_bits / 4) digits>.shard`.
+    public func fileName(shard: UInt64) -> String {
+        let digits = (spec.shardBits + 3) / 4
+        var hex = String(shard, radix: 16)
+        if hex.count < digits { hex = String(repeating: "0", count: digits - hex.count) + hex }
+        return hex + ".shard"
+    }
+
+    /// Bytes of the shard index: two uint64 per minishard.
+    public var indexSize: Int { 16 << spec.minishardBits }
+}
+
+/// Building and reading shard files.
+public enum ShardFile {
+    /// A shard holding `chunks` (id and data already encoded in the chunk's encoding; each blob
+    /// is compressed here with the spec's data_encoding). Layout: the shard index, then per
+    /// minishard its chunks in ascending id order and its minishard index.
+    public static func build(_ chunks: [(id: UInt64, data: [UInt8])], layout: ShardingLayout) throws -> [UInt8] {
+        let spec = layout.spec
+        let minishardCount = 1 << spec.minishardBits
+        var byMinishard = [[(id: UInt64, data: [UInt8])]](repeating: [], count: minishardCount)
+        for chunk in chunks { byMinishard[Int(layout.minishard(of: chunk.id))].append(chunk) }
+        var index = [UInt64](repeating: 0, count: 2 * minishardCount)
+        var body: [UInt8] = []
+        body.reserveCapacity(chunks.reduce(0) { $0 + $1.data.count } + 64 * minishardCount)
+        let gzipData = spec.dataEncoding == "gzip"
+        let gzipIndex = spec.minishardIndexEncoding == "gzip"
+        for minishard in 0..<minishardCount {
+            let entries = byMinishard[minishard].sorted { $0.id < $1.id }
+            guard !entries.isEmpty else {
+                index[2 * minishard] = UInt64(body.count)
+                index[2 * minishard + 1] = UInt64(body.count)
+                continue
+            }
+            var ids: [UInt64] = []
+            var starts: [UInt64] = []
+            var sizes: [UInt64] = []
+            var previousID: UInt64 = 0
+            // The first start is relative to the end of the shard index, the next ones to the
+            // end of the chunk before.
+            var previousEnd: UInt64 = 0
+            for entry in entries {
+                let blob = gzipData ? try Gzip.compress(entry.data, level: 6) : entry.data
+                ids.append(entry.id &- previousID)
+                previousID = entry.id
+                let start = UInt64(body.count)
+                starts.append(start - previousEnd)
+                sizes.append(UInt64(blob.count))
+                body += blob
+                previousEnd = UInt64(body.count)
+            }
+            var minishardIndex = [UInt8]()
+            minishardIndex.reserveCapacity(24 * entries.count)
+            for column in [ids, starts, sizes] {
+                for value in column { withUnsafeBytes(of: value.littleEndian) { minishardIndex += $0 } }
+            }
+            if gzipIndex { minishardIndex = try Gzip.compress(minishardIndex, level: 6) }
+            index[2 * minishard] = UInt64(body.count)
+            body += minishardIndex
+            index[2 * minishard + 1] = UInt64(body.count)
+        }
+        var file = [UInt8]()
+        file.reserveCapacity(layout.indexSize + body.count)
+        for value in index { withUnsafeBytes(of: value.littleEndian) { file += $0 } }
+        file += body
+        return file
+    }
+
+    /// The chunk with `id` from a shard file's bytes (read whole or through `read`), or nil
+    /// when absent. `read(offset, count)` returns bytes of the file; `path` names it in errors.
+    public static func chunk(
+        id: UInt64, layout: ShardingLayout, path: String, read: (Int, Int) throws -> [UInt8]?
+    ) throws -> [UInt8]? {
+        func corrupt(_ problem: String) -> PrecomputedError { .badChunk(path: path, problem: problem) }
+        func uint64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+            return value
+        }
+        let minishard = Int(layout.minishard(of: id))
+        guard let entry = try read(16 * minishard, 16) else { return nil }
+        guard entry.count == 16 else { throw corrupt("shard index is truncated") }
+        let start = uint64(entry, 0)
+        let end = uint64(entry, 8)
+        if start == end { return nil }
+        let base = UInt64(layout.indexSize)
+        guard start < end, end - start < 1 << 40, start <= UInt64(Int.max) - base else {
+            throw corrupt("minishard \(minishard) has an invalid index range \(start)..<\(end)")
+        }
+        guard var indexBytes = try read(Int(base + start), Int(end - start)), indexBytes.count == Int(end - start)
+        else {
+            throw corrupt("minishard \(minishard) index lies past the end of the file")
+        }
+        if layout.spec.minishardIndexEncoding == "gzip" {
+            do { indexBytes = try Gzip.decompress(indexBytes) } catch { throw corrupt("minishard index: \(error)") }
+        }
+        guard indexBytes.count % 24 == 0 else { throw corrupt("invalid minishard index length \(indexBytes.count)") }
+        let n = indexBytes.count / 24
+        var currentID: UInt64 = 0
+        var currentEnd: UInt64 = 0
+        for i in 0..<n {
+            currentID &+= uint64(indexBytes, 8 * i)
+            let dataStart = (i == 0 ? base : currentEnd) &+ uint64(indexBytes, 8 * (n + i))
+            let size = uint64(indexBytes, 8 * (2 * n + i))
+            currentEnd = dataStart &+ size
+            guard currentID == id else { continue }
+            guard size < 1 << 40, dataStart <= UInt64(Int.max) else {
+                throw corrupt("chunk \(id) has an invalid byte range")
+            }
+            guard let data = try read(Int(dataStart), Int(size)), data.count == Int(size) else {
+                throw corrupt("chunk \(id) lies past the end of the file")
+            }
+            if layout.spec.dataEncoding == "gzip" {
+                do { return try Gzip.decompress(data) } catch { throw corrupt("chunk \(id): \(error)") }
+            }
+            return data
+        }
+        return nil
+    }
+}
+
+extension ShardingSpec {
+    /// Bits chosen for one scale (`--sharding auto`): a shard holds up to 2^c chunks, c as large
+    /// as keeps a shard's raw size within 1 GiB (well under the 2 GB limit) and at most 2^12
+    /// chunks; 64 minishards (a 1 KiB shard index, under the 8 KiB rule), each holding a run of
+    /// 2^preshift Morton-adjacent chunks; the remaining bits of the chunk ids select the shard.
+    public static func automatic(gridSize: [Int], chunkBytes: Int, gzip: Bool) -> ShardingSpec {
+        let layout = ShardingLayout(
+            spec: ShardingSpec(preshiftBits: 0, minishardBits: 0, shardBits: 0), gridSize: gridSize)
+        let idBits = layout.bits.reduce(0, +)
+        var perShard = 0
+        while perShard < 12 && (chunkBytes << (perShard + 1)) <= 1 << 30 { perShard += 1 }
+        perShard = min(perShard, idBits)
+        let minishard = min(perShard, 6)
+        let encoding = gzip ? "gzip" : "raw"
+        return ShardingSpec(
+            preshiftBits: perShard - minishard, hash: "identity", minishardBits: minishard,
+            shardBits: idBits - perShard,
+            minishardIndexEncoding: encoding, dataEncoding: encoding)
+    }
+}
