@@ -10,6 +10,8 @@ public struct ChunkFormat: Sendable {
     public var blockSize: [Int]?
     public var jpegQuality: Int
     public var jpegPlane: JPEGPlane
+    /// The scale's chunk size, when known (for limits checked before writing).
+    public var chunkSize: [Int]?
 
     public enum JPEGPlane: String, Sendable { case xy, xz }
 
@@ -31,6 +33,7 @@ public struct ChunkFormat: Sendable {
             encoding: ChunkEncoding(name: scale.encoding ?? "raw") ?? .raw,
             dataType: DataType(name: info.dataType ?? "uint8") ?? .uint8, channels: info.numChannels ?? 1,
             blockSize: scale.compressedSegmentationBlockSize, jpegQuality: jpegQuality, jpegPlane: jpegPlane)
+        chunkSize = scale.chunkSizes?.first
     }
 
     /// Bytes of the values of a chunk of `size`.
@@ -38,7 +41,21 @@ public struct ChunkFormat: Sendable {
 
     /// Throws unless this format can be written (checked before any chunk is).
     public func checkWritable() throws {
-        guard encoding == .raw else {
+        switch encoding {
+        case .raw:
+            break
+        case .compressedSegmentation:
+            guard dataType == .uint32 || dataType == .uint64 else {
+                throw PrecomputedError.unsupported(
+                    "compressed_segmentation needs data_type uint32 or uint64, not \(dataType.rawValue)")
+            }
+            let block = blockSize ?? [8, 8, 8]
+            if let chunkSize, !CompressedSegmentation.fitsOffsetLimit(size: chunkSize, dataType: dataType, blockSize: block) {
+                throw PrecomputedError.unsupported(
+                    "chunks of \(chunkSize.map(String.init).joined(separator: "x")) can exceed the 24-bit offsets of "
+                        + "compressed_segmentation: use smaller chunks")
+            }
+        default:
             throw PrecomputedError.unsupported("writing \(encoding.rawValue) chunks is not implemented yet")
         }
     }
@@ -47,16 +64,26 @@ public struct ChunkFormat: Sendable {
     public func encode(_ values: [UInt8], size: [Int]) throws -> [UInt8] {
         precondition(values.count == valueByteCount(size: size))
         switch encoding {
-        case .raw: return RawCodec.encode(values)
-        default: throw PrecomputedError.unsupported("writing \(encoding.rawValue) chunks is not implemented yet")
+        case .raw:
+            return RawCodec.encode(values)
+        case .compressedSegmentation:
+            return CompressedSegmentation.encode(
+                values, size: size, channels: channels, dataType: dataType, blockSize: blockSize ?? [8, 8, 8])
+        default:
+            throw PrecomputedError.unsupported("writing \(encoding.rawValue) chunks is not implemented yet")
         }
     }
 
     /// Decodes a chunk of `size` read from `path` (named in errors).
     public func decode(_ bytes: [UInt8], size: [Int], path: String) throws -> [UInt8] {
         switch encoding {
-        case .raw: return try RawCodec.decode(bytes, size: size, channels: channels, dataType: dataType, path: path)
-        default: throw PrecomputedError.unsupported("reading \(encoding.rawValue) chunks is not implemented yet")
+        case .raw:
+            return try RawCodec.decode(bytes, size: size, channels: channels, dataType: dataType, path: path)
+        case .compressedSegmentation:
+            return try CompressedSegmentation.decode(
+                bytes, size: size, channels: channels, dataType: dataType, blockSize: blockSize ?? [8, 8, 8], path: path)
+        default:
+            throw PrecomputedError.unsupported("reading \(encoding.rawValue) chunks is not implemented yet")
         }
     }
 }

@@ -37,6 +37,9 @@ public struct ValueMapping: Sendable, Equatable {
         return (pre.slope * slope, pre.inter * slope + inter)
     }
 
+    /// No conversion at all: same type, no scaling.
+    public var isIdentity: Bool { scaling == nil && input == output }
+
     /// The type the values have before the cast, as the reference declares it: float64 when
     /// scaled, the input type otherwise.
     public var declaredInput: DataType { scaling != nil ? .float64 : input }

@@ -200,3 +200,44 @@ def checks():
         yield f"pyramid {name} = steps, read by tensorstore", lambda n=name: compare_pyramid_with_steps(n)
     yield "pyramid against volume-to-precomputed-pyramid", compare_reference_pyramid
     yield "downscale refuses factors other than 1 and 2", bad_factors
+    yield from extra_checks()
+
+
+def compressed_segmentation_pipeline(dtype):
+    """The JuBrain MPM workflow: labels, compressed_segmentation, majority. nprec's chunks are
+    byte for byte the reference's (after gzip), and every scale decodes to the same labels."""
+    import gzip
+    work = workdir("cseg-" + dtype)
+    path = work / "labels.nii.gz"
+    make_volume(path, labels((75, 66, 57), dtype), affine=np.diag([1.0, 1.0, 1.0, 1.0]))
+    nprec("info", path, work / "ours", expect=None)
+    reference("volume-to-precomputed", "--generate-info", path, work / "ref", expect=None)
+    for root in (work / "ours", work / "ref"):
+        info = load_json(root / "info_fullres.json")
+        info["data_type"] = dtype
+        (root / "info_fullres.json").write_text(json.dumps(info))
+    args = ["--type", "segmentation", "--encoding", "compressed_segmentation", "--target-chunk-size", "16"]
+    nprec("scales", work / "ours" / "info_fullres.json", work / "ours", *args)
+    reference("generate-scales-info", work / "ref" / "info_fullres.json", work / "ref", *args)
+    nprec("convert", path, work / "ours")
+    reference("volume-to-precomputed", path, work / "ref")
+    nprec("downscale", work / "ours", "--downscaling-method", "majority")
+    reference("compute-scales", work / "ref", "--downscaling-method", "majority")
+    same_scales(read_scales(work / "ours"), read_scales(work / "ref"))
+    ref_files = sorted(p.relative_to(work / "ref") for p in (work / "ref").rglob("*.gz"))
+    our_files = sorted(p.relative_to(work / "ours") for p in (work / "ours").rglob("*.gz"))
+    assert ref_files == our_files and ref_files
+    for name in ref_files:
+        a = gzip.decompress((work / "ours" / name).read_bytes())
+        b = gzip.decompress((work / "ref" / name).read_bytes())
+        assert a == b, f"{name}: compressed_segmentation bytes differ"
+    # tensorstore decodes nprec's compressed_segmentation too.
+    flat = work / "flat"
+    nprec("reencode", work / "ours", flat, "--copy-info", "--flat", "--no-gzip")
+    check_tensorstore(flat, read_scales(work / "ours"))
+
+
+def extra_checks():
+    for dtype in ("uint32", "uint64"):
+        yield (f"compressed_segmentation pipeline {dtype}: bytes = reference",
+               lambda d=dtype: compressed_segmentation_pipeline(d))
