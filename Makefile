@@ -69,6 +69,9 @@ conformance: deps $(VENV)/.done
 fixtures: $(VENV)/.done
 	$(VENV)/bin/python Fixtures/make_scales_fixtures.py
 	$(VENV)/bin/python Fixtures/make_nifti_fixtures.py
+	$(VENV)/bin/python Fixtures/make_cseg_fixtures.py
+	$(VENV)/bin/python Fixtures/make_image_fixtures.py
+	$(VENV)/bin/python Fixtures/make_sample.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

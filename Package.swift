@@ -12,25 +12,36 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        // setjmp-guarded libjpeg/libpng calls (their errors longjmp, which Swift cannot catch).
+        .target(name: "CShims", dependencies: ["CJPEG", "CPNG"]),
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
-        .target(name: "Codecs", dependencies: ["CZlib"]),
+        .target(name: "Codecs", dependencies: ["CZlib", "CJPEG", "CPNG", "CShims"]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
         // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.
         .target(name: "Encoding", dependencies: ["Precomputed", "Codecs"]),
         // Downscaling kernels and the scale-by-scale scheduler.
         .target(name: "Pyramid", dependencies: ["Precomputed", "Encoding"]),
+        // 2-D slice stacks (PNG, TIFF, JPEG), read band by band, any anatomical orientation.
+        .target(name: "Slices", dependencies: ["Precomputed", "Encoding", "Codecs"]),
         // NIfTI-1/2 reader with streaming slabs.
         .target(name: "NIfTI", dependencies: ["Codecs"]),
         // Command registry, option parser, help, completion and the commands.
-        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "Pyramid", "NIfTI", "Codecs"]),
+        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "Pyramid", "Slices", "NIfTI", "Codecs"]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
+        .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),
     ],

@@ -50,13 +50,22 @@ public struct ChunkFormat: Sendable {
                     "compressed_segmentation needs data_type uint32 or uint64, not \(dataType.rawValue)")
             }
             let block = blockSize ?? [8, 8, 8]
-            if let chunkSize, !CompressedSegmentation.fitsOffsetLimit(size: chunkSize, dataType: dataType, blockSize: block) {
+            if let chunkSize,
+                !CompressedSegmentation.fitsOffsetLimit(size: chunkSize, dataType: dataType, blockSize: block)
+            {
                 throw PrecomputedError.unsupported(
                     "chunks of \(chunkSize.map(String.init).joined(separator: "x")) can exceed the 24-bit offsets of "
                         + "compressed_segmentation: use smaller chunks")
             }
-        default:
-            throw PrecomputedError.unsupported("writing \(encoding.rawValue) chunks is not implemented yet")
+        case .jpeg:
+            guard dataType == .uint8, channels == 1 || channels == 3 else {
+                throw PrecomputedError.unsupported("jpeg needs data_type uint8 with 1 or 3 channels")
+            }
+            if let chunkSize {
+                try JPEGChunk.checkEncodable(size: chunkSize, channels: channels, plane: jpegPlane.rawValue)
+            }
+        case .png:
+            try PNGChunk.checkEncodable(channels: channels, dataType: dataType)
         }
     }
 
@@ -69,8 +78,13 @@ public struct ChunkFormat: Sendable {
         case .compressedSegmentation:
             return CompressedSegmentation.encode(
                 values, size: size, channels: channels, dataType: dataType, blockSize: blockSize ?? [8, 8, 8])
-        default:
-            throw PrecomputedError.unsupported("writing \(encoding.rawValue) chunks is not implemented yet")
+        case .jpeg:
+            return try JPEGChunk.encode(
+                values, size: size, channels: channels, quality: jpegQuality, plane: jpegPlane.rawValue)
+        case .png:
+            return try PNGChunk.encode(
+                values, size: size, channels: channels, dataType: dataType,
+                compressionLevel: PNGChunk.defaultCompressionLevel)
         }
     }
 
@@ -81,9 +95,12 @@ public struct ChunkFormat: Sendable {
             return try RawCodec.decode(bytes, size: size, channels: channels, dataType: dataType, path: path)
         case .compressedSegmentation:
             return try CompressedSegmentation.decode(
-                bytes, size: size, channels: channels, dataType: dataType, blockSize: blockSize ?? [8, 8, 8], path: path)
-        default:
-            throw PrecomputedError.unsupported("reading \(encoding.rawValue) chunks is not implemented yet")
+                bytes, size: size, channels: channels, dataType: dataType, blockSize: blockSize ?? [8, 8, 8], path: path
+            )
+        case .jpeg:
+            return try JPEGChunk.decode(bytes, size: size, channels: channels, path: path)
+        case .png:
+            return try PNGChunk.decode(bytes, size: size, channels: channels, dataType: dataType, path: path)
         }
     }
 }

@@ -18,8 +18,12 @@ MODULES = [check_scales]
 import check_volume  # noqa: E402
 import check_pyramid  # noqa: E402
 import check_sharding  # noqa: E402
+import check_cseg  # noqa: E402
+import check_images  # noqa: E402
+import check_reencode  # noqa: E402
+import check_slices  # noqa: E402
 
-MODULES += [check_volume, check_pyramid, check_sharding]
+MODULES += [check_volume, check_pyramid, check_sharding, check_slices, check_cseg, check_images, check_reencode]
 
 
 def main():

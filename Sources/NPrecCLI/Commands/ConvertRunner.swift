@@ -9,8 +9,15 @@ enum ConvertRunner {
 
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let (inputs, dest) = try volumeArguments(invocation)
-        let source = try VolumeSource(path: inputs[0], invocation: invocation)
         let dataset = Dataset(root: dest, options: invocation.storage)
+        if SliceRunner.isSliceInput(inputs) {
+            _ = try SliceRunner.orientation(invocation)
+            let info = try dataset.readInfo(hint: infoHint)
+            try info.validate(file: dataset.path("info"))
+            try SliceRunner.convert(invocation, inputs: inputs, dataset: dataset, info: info)
+            return 0
+        }
+        let source = try VolumeSource(path: inputs[0], invocation: invocation)
         let info = try dataset.readInfo(hint: infoHint)
         try info.validate(file: dataset.path("info"))
         try VolumeConverter(source: source, info: info, dataset: dataset, jobs: invocation.jobs).run()
@@ -96,10 +103,6 @@ struct VolumeConverter {
         try writer.finish()
         progress.finish()
     }
-}
-
-extension ValueMapping {
-    var isIdentity: Bool { scaling == nil && input == output }
 }
 
 extension NIfTISlab {

@@ -46,8 +46,16 @@ enum DownscaleRunner {
 enum PyramidRunner {
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let (inputs, dest) = try volumeArguments(invocation)
-        let source = try VolumeSource(path: inputs[0], invocation: invocation)
-        let (fullres, _) = try InfoRunner.fullresInfo(source, invocation: invocation)
+        let slices = SliceRunner.isSliceInput(inputs)
+        let source = slices ? nil : try VolumeSource(path: inputs[0], invocation: invocation)
+        let orientation = slices ? try SliceRunner.orientation(invocation) : nil
+        let stack = slices ? try SliceRunner.stack(inputs) : nil
+        let (fullres, _) =
+            if let source {
+                try InfoRunner.fullresInfo(source, invocation: invocation)
+            } else {
+                try SliceRunner.fullresInfo(stack!, orientation!, invocation: invocation)
+            }
         var info = try DyadicPyramid.makeInfo(
             from: fullres, options: invocation.scalesOptions, file: inputs[0], warn: printWarning)
         if invocation.string("sharding") == "auto" {
@@ -65,11 +73,15 @@ enum PyramidRunner {
         let dataset = Dataset(root: dest, options: invocation.storage)
         try ChunkFormat(info: info, scale: info.scales[0]).checkWritable()
         try dataset.writeInfo(info)
-        _ = try InfoRunner.writeTransform(source, dataset: dataset)
         Console.note(
             "wrote \(dataset.path("info")): \(info.scales.count) scales (\(info.scales.map { $0.key! }.joined(separator: ", ")))"
         )
-        try VolumeConverter(source: source, info: info, dataset: dataset, jobs: invocation.jobs).run()
+        if let source {
+            _ = try InfoRunner.writeTransform(source, dataset: dataset)
+            try VolumeConverter(source: source, info: info, dataset: dataset, jobs: invocation.jobs).run()
+        } else {
+            try SliceRunner.convert(invocation, inputs: inputs, dataset: dataset, info: info)
+        }
         try DownscaleRunner.downscaleAll(dataset: dataset, info: info, invocation: invocation)
         return 0
     }

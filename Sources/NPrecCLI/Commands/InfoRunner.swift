@@ -5,6 +5,7 @@ import Precomputed
 enum InfoRunner {
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let (inputs, dest) = try volumeArguments(invocation)
+        if SliceRunner.isSliceInput(inputs) { return try SliceRunner.info(invocation, inputs: inputs, dest: dest) }
         let source = try VolumeSource(path: inputs[0], invocation: invocation)
         let (info, imperfect) = try fullresInfo(source, invocation: invocation)
         let dataset = Dataset(root: dest)

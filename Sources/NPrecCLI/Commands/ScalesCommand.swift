@@ -30,6 +30,8 @@ enum ScalesCommand {
         }
         let fullres = try InfoFile.load(source)
         let info = try DyadicPyramid.makeInfo(from: fullres, options: options, file: source, warn: printWarning)
+        // An info that no command could write chunks for (jpeg of uint16, ...) is refused here.
+        try info.validate(file: source)
         let dataset = Dataset(root: invocation.positionals[1])
         try dataset.writeInfo(info)
         let keys = info.scales.map { $0.key ?? "?" }.joined(separator: ", ")

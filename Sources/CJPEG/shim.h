@@ -1,0 +1,2 @@
+#include <stdio.h> /* jpeglib.h needs size_t and FILE declared first */
+#include <jpeglib.h>

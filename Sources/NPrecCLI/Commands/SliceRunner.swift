@@ -1,0 +1,83 @@
+import Encoding
+import Precomputed
+import Slices
+
+/// `info`, `convert` and `pyramid` when the inputs are directories of 2-D slices.
+enum SliceRunner {
+    static func isSliceInput(_ inputs: [String]) -> Bool { inputs.allSatisfy(FileIO.isDirectory) }
+
+    static func orientation(_ invocation: Invocation) throws -> SliceOrientation {
+        let code = invocation.string("input-orientation") ?? "RAS"
+        guard let orientation = SliceOrientation(code) else {
+            throw UsageError(
+                "option '--input-orientation': '\(code)' is not three letters from R/L, A/P and S/I, one of each "
+                    + "(e.g. RAS, RIA, LPI)", commandPath: invocation.commandPath)
+        }
+        return orientation
+    }
+
+    static func stack(_ inputs: [String]) throws -> SliceStack {
+        try SliceStack(directories: inputs, open: SliceReaders.open, notice: { Console.note($0) })
+    }
+
+    /// The full-resolution info of a slice stack: size in RAS order, data type and channels from
+    /// the images, `--resolution` in nanometres (RAS order).
+    static func fullresInfo(_ stack: SliceStack, _ orientation: SliceOrientation, invocation: Invocation) throws -> (
+        VolumeInfo, Bool
+    ) {
+        guard let resolution = invocation.numbers("resolution") else {
+            throw UsageError(
+                "slice directories carry no voxel size: give --resolution X,Y,Z (nanometres, RAS order)",
+                commandPath: invocation.commandPath)
+        }
+        guard resolution.allSatisfy({ $0 > 0 }) else {
+            throw UsageError("option '--resolution': values must be positive", commandPath: invocation.commandPath)
+        }
+        var dataType = stack.sampleType
+        var imperfect = false
+        if !dataType.neuroglancerSupports {
+            Console.warn("the \(dataType.rawValue) samples are not supported by Neuroglancer; float32 was set")
+            dataType = .float32
+            imperfect = true
+        }
+        let size = orientation.outputSize(input: [stack.width, stack.height, stack.sliceCount])
+        Console.note(
+            "\(stack.sliceCount) slices of \(stack.width)x\(stack.height), \(stack.channels) channel\(stack.channels > 1 ? "s" : ""), "
+                + "\(stack.sampleType.rawValue); orientation \(orientation): volume \(size.map(String.init).joined(separator: "x")) (RAS)"
+        )
+        var scale = ScaleInfo(size: size, resolution: resolution, voxelOffset: [0, 0, 0])
+        scale.encoding = ChunkEncoding.raw.rawValue
+        if let text = invocation.string("sharding") {
+            scale.sharding = try InfoRunner.shardingSpec(
+                text, gzip: !invocation.flag("no-gzip"), path: invocation.commandPath,
+                automatic: { ChunkGrid(size: size, chunkSize: [64, 64, 64]).gridSize },
+                chunkBytes: 64 * 64 * 64 * dataType.size * stack.channels)
+        }
+        let info = VolumeInfo(type: "image", dataType: dataType.rawValue, numChannels: stack.channels, scales: [scale])
+        return (info, imperfect)
+    }
+
+    static func info(_ invocation: Invocation, inputs: [String], dest: String) throws -> Int32 {
+        let orientation = try orientation(invocation)
+        let stack = try stack(inputs)
+        let (info, imperfect) = try fullresInfo(stack, orientation, invocation: invocation)
+        let dataset = Dataset(root: dest)
+        try dataset.writeFile("info_fullres.json", try JSONText.encode(info))
+        Console.note(
+            "wrote \(dataset.path("info_fullres.json")); next: nprec scales \(dataset.path("info_fullres.json")) \(dest)"
+        )
+        return imperfect ? 4 : 0
+    }
+
+    static func convert(_ invocation: Invocation, inputs: [String], dataset: Dataset, info: VolumeInfo) throws {
+        let orientation = try orientation(invocation)
+        let stack = try stack(inputs)
+        let converter = SliceConverter(
+            stack: stack, orientation: orientation, info: info, dataset: dataset, jobs: invocation.jobs,
+            open: SliceReaders.open)
+        try converter.check()
+        let progress = Progress("writing \(info.scales[0].key!)", total: ChunkGrid(scale: info.scales[0]).chunkCount)
+        try converter.run { progress.advance() }
+        progress.finish()
+    }
+}

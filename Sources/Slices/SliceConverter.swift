@@ -1,0 +1,233 @@
+import Encoding
+import Foundation
+import Precomputed
+
+/// Writes scale 0 of a dataset from slice stacks, band by band: for each group of slices of one
+/// chunk's depth, one reader per slice stays open and the images are read a band of rows (one
+/// chunk's height) at a time, so memory holds about `width x chunk height x chunk depth` values
+/// per channel, not whole slices. Orientation codes map the input axes onto RAS+.
+public struct SliceConverter: Sendable {
+    public let stack: SliceStack
+    public let orientation: SliceOrientation
+    public let info: VolumeInfo
+    public let dataset: Dataset
+    public let jobs: Int
+    public let open: SliceOpener
+
+    public init(
+        stack: SliceStack, orientation: SliceOrientation, info: VolumeInfo, dataset: Dataset, jobs: Int,
+        open: @escaping SliceOpener
+    ) {
+        self.stack = stack
+        self.orientation = orientation
+        self.info = info
+        self.dataset = dataset
+        self.jobs = jobs
+        self.open = open
+    }
+
+    /// Checks the stack against the info before anything is written.
+    public func check() throws {
+        let scale = info.scales[0]
+        let input = [stack.width, stack.height, stack.sliceCount]
+        let expected = orientation.inputSize(output: scale.size)
+        let infoPath = dataset.path("info")
+        if stack.sliceCount != expected[2] {
+            throw SliceError(
+                "found \(stack.sliceCount) slices in \(stack.directories[0]), the info needs \(expected[2]) "
+                    + "(\(infoPath): size \(scale.size.map(String.init).joined(separator: "x")), orientation \(orientation))"
+            )
+        }
+        if input[0] != expected[0] || input[1] != expected[1] {
+            throw SliceError(
+                "the slices of \(stack.directories[0]) are \(stack.width)x\(stack.height), the info needs "
+                    + "\(expected[0])x\(expected[1]) (\(infoPath): size \(scale.size.map(String.init).joined(separator: "x")), "
+                    + "orientation \(orientation))")
+        }
+        if stack.channels != info.numChannels {
+            throw SliceError(
+                "the slices hold \(stack.channels) channel\(stack.channels > 1 ? "s" : "") in all, \(infoPath) says "
+                    + "num_channels \(info.numChannels ?? 0)")
+        }
+    }
+
+    /// Input ranges along input axis `i` of every output chunk cell along its RAS axis, sorted
+    /// by their start in the input (images are read top to bottom).
+    func inputRanges(axis i: Int, size: [Int], chunk: [Int]) -> [(cell: Int, range: Range<Int>)] {
+        let a = orientation.axis[i]
+        let n = size[a]
+        let cs = chunk[a]
+        let cells = (n + cs - 1) / cs
+        return (0..<cells).map { k -> (Int, Range<Int>) in
+            let start = k * cs
+            let end = min(start + cs, n)
+            return (k, orientation.inverted[i] ? (n - end)..<(n - start) : start..<end)
+        }.sorted { $0.1.lowerBound < $1.1.lowerBound }
+    }
+
+    public func run(progress: @Sendable @escaping () -> Void) throws {
+        try check()
+        let scale = info.scales[0]
+        let format = ChunkFormat(info: info, scale: scale)
+        try format.checkWritable()
+        let output = format.dataType
+        let mapping = ValueMapping(input: stack.sampleType, output: output)
+        let writer = ScaleWriter(dataset: dataset, scale: scale, encoding: format.encoding)
+        let grid = ChunkGrid(scale: scale)
+        let chunk = grid.chunkSize
+        let size = scale.size
+        let width = stack.width
+        let element = stack.sampleType.size
+        let channelOffsets = stack.channelsPerDirectory.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let columns = inputRanges(axis: 0, size: size, chunk: chunk)
+        let rows = inputRanges(axis: 1, size: size, chunk: chunk)
+        let groups = inputRanges(axis: 2, size: size, chunk: chunk)
+        let orientation = self.orientation
+        let inputSize = [stack.width, stack.height, stack.sliceCount]
+        for group in groups {
+            let slices = Array(group.range)
+            // One open reader per slice of the group and directory.
+            let readerCount = slices.count * stack.directories.count
+            let readers = ReaderTable(count: readerCount)
+            try parallelChunks(readerCount, jobs: jobs) { index in
+                let (d, s) = (index / slices.count, index % slices.count)
+                let image = try open(stack.files[d][slices[s]])
+                guard image.width == stack.width, image.height == stack.height else {
+                    throw SliceError(
+                        "\(stack.files[d][slices[s]]) is \(image.width)x\(image.height), the other slices are "
+                            + "\(stack.width)x\(stack.height)")
+                }
+                guard image.channels == stack.channelsPerDirectory[d], image.sampleType == stack.sampleType else {
+                    throw SliceError(
+                        "\(stack.files[d][slices[s]]) holds \(image.channels) x \(image.sampleType.rawValue) samples per "
+                            + "pixel, the other slices \(stack.channelsPerDirectory[d]) x \(stack.sampleType.rawValue)")
+                }
+                readers.set(index, image)
+            }
+            for band in rows {
+                let bandRows = band.range.count
+                // The band, planar: [channel][slice][row][column].
+                let planeSize = width * bandRows
+                let bandBuffer = SharedBuffer(count: stack.channels * slices.count * planeSize * element)
+                try parallelChunks(readerCount, jobs: jobs) { index in
+                    let (d, s) = (index / slices.count, index % slices.count)
+                    let samples = try readers.get(index).readRows(bandRows)
+                    let spp = stack.channelsPerDirectory[d]
+                    guard samples.count == planeSize * spp * element else {
+                        throw SliceError("\(stack.files[d][slices[s]]): short read of rows \(band.range)")
+                    }
+                    samples.withUnsafeBytes { source in
+                        for c in 0..<spp {
+                            let plane = ((channelOffsets[d] + c) * slices.count + s) * planeSize
+                            bandBuffer.deinterleave(
+                                source, channel: c, of: spp, count: planeSize, element: element, at: plane * element)
+                        }
+                    }
+                }
+                try parallelChunks(columns.count, jobs: jobs) { index in
+                    let column = columns[index]
+                    // The output chunk: cells along the RAS axes of column, row and slice.
+                    var cell = [0, 0, 0]
+                    cell[orientation.axis[0]] = column.cell
+                    cell[orientation.axis[1]] = band.cell
+                    cell[orientation.axis[2]] = group.cell
+                    let box = grid.box(cell[0], cell[1], cell[2])
+                    let values = bandBuffer.gather(
+                        box: box, offset: scale.offset, orientation: orientation, inputSize: inputSize,
+                        origin: [0, band.range.lowerBound, group.range.lowerBound],
+                        bandSize: [width, bandRows, slices.count], channels: stack.channels, element: element)
+                    let converted = mapping.isIdentity ? values : mapping.convert(values)
+                    try writer.write(format.encode(converted, size: box.size), box: box)
+                    progress()
+                }
+            }
+        }
+        try writer.finish()
+    }
+}
+
+/// Readers shared by the worker threads; each index is used by one thread at a time.
+final class ReaderTable: @unchecked Sendable {
+    private var readers: [SliceImage?]
+    private let lock = NSLock()
+    init(count: Int) { readers = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ image: SliceImage) { lock.withLock { readers[index] = image } }
+    func get(_ index: Int) -> SliceImage { lock.withLock { readers[index]! } }
+}
+
+/// A byte buffer that worker threads fill in disjoint parts.
+final class SharedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutableRawBufferPointer
+
+    init(count: Int) {
+        pointer = .allocate(byteCount: max(count, 1), alignment: 16)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Copies channel `channel` of `source` (pixels of `channels` interleaved samples) to `at`.
+    func deinterleave(
+        _ source: UnsafeRawBufferPointer, channel: Int, of channels: Int, count: Int, element: Int, at: Int
+    ) {
+        let target = pointer.baseAddress! + at
+        let base = source.baseAddress!
+        if channels == 1 {
+            target.copyMemory(from: base, byteCount: count * element)
+            return
+        }
+        for i in 0..<count {
+            (target + i * element).copyMemory(from: base + (i * channels + channel) * element, byteCount: element)
+        }
+    }
+
+    /// The values of `box` (RAS, x fastest, then y, z, channel), taken from the band whose
+    /// input origin (column, row, slice) is `origin` and size `bandSize`.
+    func gather(
+        box: ChunkBox, offset: [Int], orientation: SliceOrientation, inputSize: [Int], origin: [Int], bandSize: [Int],
+        channels: Int, element: Int
+    ) -> [UInt8] {
+        let lower = [box.x.lowerBound - offset[0], box.y.lowerBound - offset[1], box.z.lowerBound - offset[2]]
+        let extent = box.size
+        let strides = [1, bandSize[0], bandSize[0] * bandSize[1]]  // column, row, slice
+        let plane = strides[2] * bandSize[2]
+        // Per RAS axis: the band index step for +1, and the band index of the box's lower corner.
+        var step = [0, 0, 0]
+        var start = 0
+        for a in 0..<3 {
+            let i = orientation.inputAxis(of: a)
+            let inverted = orientation.inverted[i]
+            let input = inverted ? inputSize[i] - 1 - lower[a] : lower[a]
+            start += (input - origin[i]) * strides[i]
+            step[a] = inverted ? -strides[i] : strides[i]
+        }
+        var result = [UInt8](repeating: 0, count: extent.reduce(1, *) * channels * element)
+        let source = UnsafeRawPointer(pointer.baseAddress!)
+        result.withUnsafeMutableBytes { target in
+            var o = 0
+            switch element {
+            case 1: copy(UInt8.self)
+            case 2: copy(UInt16.self)
+            case 4: copy(UInt32.self)
+            default: copy(UInt64.self)
+            }
+            func copy<T>(_: T.Type) {
+                let input = source.assumingMemoryBound(to: T.self)
+                let out = target.baseAddress!.assumingMemoryBound(to: T.self)
+                for c in 0..<channels {
+                    for z in 0..<extent[2] {
+                        for y in 0..<extent[1] {
+                            var index = c * plane + start + z * step[2] + y * step[1]
+                            for _ in 0..<extent[0] {
+                                out[o] = input[index]
+                                o += 1
+                                index += step[0]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
