@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev
 
-.PHONY: all deps test-deps build release test unit-test cli-test conformance bench lint format run clean
+.PHONY: all deps test-deps build release test conformance fixtures bench lint format run clean
 
 all: build
 
@@ -24,6 +24,7 @@ deps:
 	  mod=$${entry%%:*}; pkg=$${entry#*:}; \
 	  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $$mod; then need="$$need $$pkg"; fi; \
 	done; \
+	ldconfig -p 2>/dev/null | grep -q 'libxml2.so.2 ' || need="$$need libxml2"; \
 	if [ -n "$$need" ]; then \
 	  echo "make deps: installing$$need"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
@@ -71,6 +72,7 @@ fixtures: $(VENV)/.done
 	$(VENV)/bin/python Fixtures/make_nifti_fixtures.py
 	$(VENV)/bin/python Fixtures/make_cseg_fixtures.py
 	$(VENV)/bin/python Fixtures/make_image_fixtures.py
+	$(VENV)/bin/python Fixtures/make_mesh_fixtures.py
 	$(VENV)/bin/python Fixtures/make_sample.py
 
 lint:
@@ -86,3 +88,15 @@ run: deps
 
 clean:
 	rm -rf .build out
+
+.venv-bench/.done:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -q tinybrain compressed-segmentation numpy
+	touch $@
+
+## bench: nprec against the reference side by side (wall, CPU, peak memory), stage throughputs
+bench: deps $(VENV)/.done .venv-bench/.done
+	@command -v /usr/bin/time >/dev/null 2>&1 || ($(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q time)
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) NPREC_BENCH_BIN=$(CURDIR)/.build/release/nprec-bench \
+	  ANCHOR_PYTHON=$(CURDIR)/.venv-bench/bin/python $(VENV)/bin/python Tests/bench/bench.py

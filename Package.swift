@@ -33,14 +33,21 @@ let package = Package(
         .target(name: "Slices", dependencies: ["Precomputed", "Encoding", "Codecs"]),
         // NIfTI-1/2 reader with streaming slabs.
         .target(name: "NIfTI", dependencies: ["Codecs"]),
+        .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
         // Command registry, option parser, help, completion and the commands.
-        .target(name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "Pyramid", "Slices", "NIfTI", "Codecs"]),
+        .target(
+            name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "Pyramid", "Slices", "NIfTI", "Mesh", "Codecs"]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
+        // Single-core throughput of each stage, for `make bench`.
+        .executableTarget(
+            name: "nprec-bench", dependencies: ["Codecs", "Encoding", "NIfTI", "Precomputed", "Pyramid"],
+            path: "Sources/NPrecBench"),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
+        .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
         .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),

@@ -4,11 +4,13 @@
 
 #include "cshims.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -123,15 +125,18 @@ int nprec_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, in
 struct nprec_jpeg_decoder {
     struct jpeg_decompress_struct cinfo;
     struct nprec_jpeg_error error;
-    const uint8_t *data;
-    size_t size;
+    const uint8_t *data; /* the bytes in memory, or NULL when reading `file` */
+    FILE *file;
+    size_t size; /* of the data or the file */
     int created;
+    int started; /* jpeg_start_decompress was called by nprec_jpeg_read_rows */
 };
 
-nprec_jpeg_decoder *nprec_jpeg_decoder_create(const uint8_t *data, size_t size) {
+static nprec_jpeg_decoder *nprec_jpeg_decoder_new(const uint8_t *data, size_t size, FILE *file) {
     nprec_jpeg_decoder *decoder = calloc(1, sizeof *decoder);
     if (decoder == NULL) return NULL;
     decoder->data = data;
+    decoder->file = file;
     decoder->size = size;
     nprec_jpeg_install(&decoder->error);
     decoder->cinfo.err = &decoder->error.manager;
@@ -144,9 +149,30 @@ nprec_jpeg_decoder *nprec_jpeg_decoder_create(const uint8_t *data, size_t size) 
     return decoder;
 }
 
+nprec_jpeg_decoder *nprec_jpeg_decoder_create(const uint8_t *data, size_t size) {
+    return nprec_jpeg_decoder_new(data, size, NULL);
+}
+
+nprec_jpeg_decoder *nprec_jpeg_decoder_open(const char *path, char message[NPREC_MESSAGE_SIZE]) {
+    FILE *file = fopen(path, "rb");
+    struct stat status;
+    if (file == NULL || fstat(fileno(file), &status) != 0) {
+        nprec_copy_message(message, strerror(errno));
+        if (file != NULL) fclose(file);
+        return NULL;
+    }
+    nprec_jpeg_decoder *decoder = nprec_jpeg_decoder_new(NULL, (size_t)status.st_size, file);
+    if (decoder == NULL) {
+        fclose(file);
+        nprec_copy_message(message, "out of memory");
+    }
+    return decoder;
+}
+
 void nprec_jpeg_decoder_destroy(nprec_jpeg_decoder *decoder) {
     if (decoder == NULL) return;
     if (decoder->created) jpeg_destroy_decompress(&decoder->cinfo);
+    if (decoder->file != NULL) fclose(decoder->file);
     free(decoder);
 }
 
@@ -159,7 +185,11 @@ int nprec_jpeg_read_header(nprec_jpeg_decoder *decoder, uint32_t *width, uint32_
         nprec_copy_message(decoder->error.message, decoder->size == 0 ? "empty input" : "input too large");
         return -1;
     }
-    jpeg_mem_src(cinfo, decoder->data, (unsigned long)decoder->size);
+    if (decoder->file != NULL) {
+        jpeg_stdio_src(cinfo, decoder->file);
+    } else {
+        jpeg_mem_src(cinfo, decoder->data, (unsigned long)decoder->size);
+    }
     jpeg_read_header(cinfo, TRUE);
     jpeg_calc_output_dimensions(cinfo);
     /* With Huffman coding every 8x8 block of the full-resolution component costs at least one
@@ -192,5 +222,33 @@ int nprec_jpeg_read_pixels(nprec_jpeg_decoder *decoder, uint8_t *pixels, size_t 
         jpeg_read_scanlines(cinfo, &row, 1);
     }
     jpeg_finish_decompress(cinfo);
+    return 0;
+}
+
+int nprec_jpeg_read_rows(nprec_jpeg_decoder *decoder, uint8_t *pixels, size_t capacity, uint32_t count) {
+    if (setjmp(decoder->error.jump)) return -1;
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    if (!decoder->started) {
+        jpeg_start_decompress(cinfo);
+        decoder->started = 1;
+    }
+    size_t stride = (size_t)cinfo->output_width * (size_t)cinfo->output_components;
+    if (count > cinfo->output_height - cinfo->output_scanline) {
+        nprec_copy_message(decoder->error.message, "read past the last row");
+        return -1;
+    }
+    if (stride * count > capacity) {
+        nprec_copy_message(decoder->error.message, "output buffer too small");
+        return -1;
+    }
+    JDIMENSION end = cinfo->output_scanline + count;
+    while (cinfo->output_scanline < end) {
+        JSAMPROW row = pixels + (size_t)(count - (end - cinfo->output_scanline)) * stride;
+        if (jpeg_read_scanlines(cinfo, &row, 1) != 1) {
+            nprec_copy_message(decoder->error.message, "no scanline was decoded");
+            return -1;
+        }
+    }
+    if (count > 0 && cinfo->output_scanline == cinfo->output_height) jpeg_finish_decompress(cinfo);
     return 0;
 }

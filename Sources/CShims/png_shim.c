@@ -4,10 +4,12 @@
 
 #include "cshims.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <png.h>
 
@@ -119,25 +121,34 @@ struct nprec_png_decoder {
     struct nprec_png_message message; /* first: it is the error pointer */
     png_structp png;
     png_infop info;
-    const uint8_t *data;
-    size_t size;
+    const uint8_t *data; /* the bytes in memory, or NULL when reading `file` */
+    FILE *file;
+    size_t size; /* of the data or the file */
     size_t offset;
     int passes;
     size_t rowbytes;
     uint32_t height;
+    uint32_t next_row; /* rows read by nprec_png_read_rows */
 };
 
 static void nprec_png_read(png_structp png, png_bytep bytes, png_size_t count) {
     nprec_png_decoder *decoder = png_get_io_ptr(png);
+    if (decoder->file != NULL) {
+        size_t got = fread(bytes, 1, count, decoder->file);
+        if (got != count) png_error(png, ferror(decoder->file) ? "read error" : "PNG data is truncated");
+        decoder->offset += count;
+        return;
+    }
     if (count > decoder->size - decoder->offset) png_error(png, "PNG data is truncated");
     memcpy(bytes, decoder->data + decoder->offset, count);
     decoder->offset += count;
 }
 
-nprec_png_decoder *nprec_png_decoder_create(const uint8_t *data, size_t size) {
+static nprec_png_decoder *nprec_png_decoder_new(const uint8_t *data, size_t size, FILE *file) {
     nprec_png_decoder *decoder = calloc(1, sizeof *decoder);
     if (decoder == NULL) return NULL;
     decoder->data = data;
+    decoder->file = file;
     decoder->size = size;
     decoder->png =
         png_create_read_struct(PNG_LIBPNG_VER_STRING, &decoder->message, nprec_png_error, nprec_png_warning);
@@ -152,9 +163,30 @@ nprec_png_decoder *nprec_png_decoder_create(const uint8_t *data, size_t size) {
     return decoder;
 }
 
+nprec_png_decoder *nprec_png_decoder_create(const uint8_t *data, size_t size) {
+    return nprec_png_decoder_new(data, size, NULL);
+}
+
+nprec_png_decoder *nprec_png_decoder_open(const char *path, char message[NPREC_MESSAGE_SIZE]) {
+    FILE *file = fopen(path, "rb");
+    struct stat status;
+    if (file == NULL || fstat(fileno(file), &status) != 0) {
+        snprintf(message, NPREC_MESSAGE_SIZE, "%s", strerror(errno));
+        if (file != NULL) fclose(file);
+        return NULL;
+    }
+    nprec_png_decoder *decoder = nprec_png_decoder_new(NULL, (size_t)status.st_size, file);
+    if (decoder == NULL) {
+        fclose(file);
+        snprintf(message, NPREC_MESSAGE_SIZE, "out of memory");
+    }
+    return decoder;
+}
+
 void nprec_png_decoder_destroy(nprec_png_decoder *decoder) {
     if (decoder == NULL) return;
     png_destroy_read_struct(&decoder->png, &decoder->info, NULL);
+    if (decoder->file != NULL) fclose(decoder->file);
     free(decoder);
 }
 
@@ -165,7 +197,14 @@ int nprec_png_read_header(nprec_png_decoder *decoder, uint32_t *width, uint32_t 
     png_structp png = decoder->png;
     png_infop info = decoder->info;
     if (setjmp(png_jmpbuf(png))) return -1;
-    if (decoder->size < 8 || png_sig_cmp(decoder->data, 0, 8) != 0) {
+    if (decoder->file != NULL) {
+        png_byte signature[8];
+        if (fread(signature, 1, 8, decoder->file) != 8 || png_sig_cmp(signature, 0, 8) != 0) {
+            png_error(png, "not a PNG file (bad signature)");
+        }
+        decoder->offset = 8;
+        png_set_sig_bytes(png, 8);
+    } else if (decoder->size < 8 || png_sig_cmp(decoder->data, 0, 8) != 0) {
         png_error(png, "not a PNG file (bad signature)");
     }
     png_read_info(png, info);
@@ -213,5 +252,21 @@ int nprec_png_read_pixels(nprec_png_decoder *decoder, uint8_t *samples, size_t c
         }
     }
     png_read_end(png, NULL);
+    return 0;
+}
+
+int nprec_png_decoder_interlaced(const nprec_png_decoder *decoder) { return decoder->passes > 1; }
+
+int nprec_png_read_rows(nprec_png_decoder *decoder, uint8_t *samples, size_t capacity, uint32_t count) {
+    png_structp png = decoder->png;
+    if (setjmp(png_jmpbuf(png))) return -1;
+    if (decoder->passes > 1) png_error(png, "an interlaced PNG cannot be read row by row");
+    if (count > decoder->height - decoder->next_row) png_error(png, "read past the last row");
+    if (decoder->rowbytes * count > capacity) png_error(png, "output buffer too small");
+    for (uint32_t i = 0; i < count; i++) {
+        png_read_row(png, samples + (size_t)i * decoder->rowbytes, NULL);
+        decoder->next_row++;
+    }
+    if (count > 0 && decoder->next_row == decoder->height) png_read_end(png, NULL);
     return 0;
 }

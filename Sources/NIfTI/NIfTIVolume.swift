@@ -150,6 +150,67 @@ public final class NIfTIVolume {
             size: [nx, ny, zRange.count], channels: channels, elementType: type.componentType, bytes: bytes)
     }
 
+    // MARK: - Random access (uncompressed files)
+
+    /// True when the voxel data is uncompressed, so `readBlock` can read any part of it.
+    public var isSeekable: Bool { (try? Self.isGzip(dataPath)) == false }
+
+    /// Reads the rows `yRange` of the slices `zRange`, in any order and from any thread (one
+    /// `pread` per slice and volume; the file is opened per call). Same layout as `readSlab`:
+    /// x fastest, then y (`yRange.count` rows), z, channel. Only for uncompressed data.
+    public func readBlock(y yRange: Range<Int>, z zRange: Range<Int>) throws -> NIfTISlab {
+        let (nx, ny, nz) = (size[0], size[1], size[2])
+        let type = header.dataType
+        let components = type.componentCount
+        let rowBytes = nx * type.bytesPerVoxel
+        let sliceBytes = ny * rowBytes
+        let volumeBytes = sliceBytes * nz
+        let runBytes = yRange.count * rowBytes
+        let blockBytes = runBytes * zRange.count
+        let swap = type.bytesPerComponent > 1 && header.littleEndian != (1.littleEndian == 1)
+        let fd = Glibc.open(dataPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NIfTIError(path: dataPath, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var scratch = components > 1 ? [UInt8](repeating: 0, count: blockBytes) : []
+        let bytes = try [UInt8](unsafeUninitializedCapacity: blockBytes * volumes) { buffer, initialized in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            for volume in 0..<volumes {
+                let target = UnsafeMutableRawBufferPointer(
+                    rebasing: output[(volume * blockBytes)..<((volume + 1) * blockBytes)])
+                try scratch.withUnsafeMutableBytes { interleaved in
+                    let destination = components > 1 ? interleaved : target
+                    for (index, z) in zRange.enumerated() {
+                        let offset =
+                            header.voxOffset + volume * volumeBytes + z * sliceBytes + yRange.lowerBound * rowBytes
+                        var done = 0
+                        while done < runBytes {
+                            let got = pread(
+                                fd, destination.baseAddress! + index * runBytes + done, runBytes - done,
+                                off_t(offset + done))
+                            if got < 0 {
+                                if errno == EINTR { continue }
+                                throw NIfTIError(path: dataPath, message: String(cString: strerror(errno)))
+                            }
+                            if got == 0 {
+                                throw truncated("the data ends before byte \(offset + runBytes)", volume: volume)
+                            }
+                            done += got
+                        }
+                    }
+                    if components > 1 {
+                        ByteOrder.deinterleave(
+                            UnsafeRawBufferPointer(interleaved), into: target, components: components)
+                    } else if swap {
+                        ByteOrder.swap(target, elementSize: type.bytesPerComponent)
+                    }
+                }
+            }
+            initialized = blockBytes * volumes
+        }
+        return NIfTISlab(
+            size: [nx, yRange.count, zRange.count], channels: channels, elementType: type.componentType, bytes: bytes)
+    }
+
     // MARK: - Streams
 
     /// Opens one stream per t volume, each positioned at its volume's first byte.
@@ -349,3 +410,8 @@ enum ByteOrder {
         }
     }
 }
+
+/// `readBlock` may be called from any thread at once (it opens its own file descriptor and
+/// reads immutable state); `readSlab` keeps stream positions and must be called from one thread
+/// at a time.
+extension NIfTIVolume: @unchecked Sendable {}

@@ -5,6 +5,7 @@
  * out of a callback, which must happen inside a C frame that called setjmp. Every function
  * here that calls into libjpeg/libpng sets its own setjmp guard, so a corrupt image returns
  * an error code and a message instead of exiting the process or unwinding Swift frames.
+ * libtiff's tags are read through variadic functions (TIFFGetField), which Swift cannot call.
  *
  * Only plain C types appear here; the libraries' own headers stay in the .c files.
  * Only the `Codecs` module imports this. */
@@ -45,6 +46,14 @@ int nprec_jpeg_read_header(nprec_jpeg_decoder *decoder, uint32_t *width, uint32_
 int nprec_jpeg_read_pixels(nprec_jpeg_decoder *decoder, uint8_t *pixels, size_t capacity);
 /* The message of the last error. */
 const char *nprec_jpeg_decoder_message(const nprec_jpeg_decoder *decoder);
+/* A decompressor reading the file at `path` (fopen, jpeg_stdio_src) a buffer at a time; use it as
+ * one made by nprec_jpeg_decoder_create, then read rows with nprec_jpeg_read_rows. NULL with a
+ * message (strerror) when the file cannot be opened. The file is closed by destroy. */
+nprec_jpeg_decoder *nprec_jpeg_decoder_open(const char *path, char message[NPREC_MESSAGE_SIZE]);
+/* After nprec_jpeg_read_header: the next `count` rows (jpeg_start_decompress on the first call,
+ * jpeg_read_scanlines, and jpeg_finish_decompress after the last row) into `pixels`, which holds
+ * count * width * components bytes. Corrupt-data warnings are errors. */
+int nprec_jpeg_read_rows(nprec_jpeg_decoder *decoder, uint8_t *pixels, size_t capacity, uint32_t count);
 
 /* ---- PNG (libpng, classic png.h API) ---- */
 
@@ -72,5 +81,66 @@ int nprec_png_read_header(nprec_png_decoder *decoder, uint32_t *width, uint32_t 
  * width * height * channels * bit_depth / 8 bytes. */
 int nprec_png_read_pixels(nprec_png_decoder *decoder, uint8_t *samples, size_t capacity);
 const char *nprec_png_decoder_message(const nprec_png_decoder *decoder);
+/* A reader of the file at `path` (fopen, png_set_read_fn with fread) a buffer at a time; use it as
+ * one made by nprec_png_decoder_create. NULL with a message (strerror) when the file cannot be
+ * opened. The file is closed by destroy. */
+nprec_png_decoder *nprec_png_decoder_open(const char *path, char message[NPREC_MESSAGE_SIZE]);
+/* After nprec_png_read_header: 1 when the image is Adam7-interlaced (it must then be read whole
+ * with nprec_png_read_pixels), else 0. */
+int nprec_png_decoder_interlaced(const nprec_png_decoder *decoder);
+/* After nprec_png_read_header, for a non-interlaced image: the next `count` rows (png_read_row,
+ * and png_read_end after the last row) into `samples`, which holds count * rowbytes bytes. */
+int nprec_png_read_rows(nprec_png_decoder *decoder, uint8_t *samples, size_t capacity, uint32_t count);
+
+/* ---- TIFF (libtiff, tiffio.h) ---- */
+
+/* libtiff reports errors through handlers, never by longjmp: each handle gets its own error and
+ * warning handlers (TIFFOpenOptionsSetErrorHandlerExtR, libtiff 4.5 and later), which keep the
+ * first error message of the current call in the handle; warnings are dropped. libtiff never
+ * writes to stderr. TIFFGetField and TIFFSetField are variadic, so every tag is read here. */
+
+typedef struct nprec_tiff nprec_tiff;
+
+/* The layout of a TIFF's first image (its first directory). */
+typedef struct nprec_tiff_layout {
+    uint32_t width;
+    uint32_t height;
+    uint32_t samples_per_pixel;
+    uint32_t bits_per_sample;
+    uint32_t sample_format;  /* SAMPLEFORMAT_*: 1 unsigned, 2 signed, 3 IEEE float, 4 void, ... */
+    uint32_t planar_config;  /* 1 contiguous (interleaved), 2 separate planes */
+    uint32_t compression;    /* COMPRESSION_* */
+    uint32_t photometric;    /* PHOTOMETRIC_* */
+    uint32_t codec_configured; /* TIFFIsCODECConfigured(compression) */
+    uint32_t subsampling_h;  /* YCbCr subsampling; 1 and 1 for other images */
+    uint32_t subsampling_v;
+    uint32_t tiled;
+    uint32_t tile_width;     /* tiled images */
+    uint32_t tile_length;
+    uint32_t rows_per_strip; /* stripped images */
+    uint64_t scanline_size;  /* TIFFScanlineSize64: one decoded row (of one plane when separate) */
+    uint64_t tile_size;      /* TIFFTileSize64: one decoded tile (of one plane when separate) */
+    uint32_t big_tiff;       /* TIFFIsBigTIFF */
+    uint32_t last_directory; /* TIFFLastDirectory: 0 when more images (pages) follow */
+} nprec_tiff_layout;
+
+/* TIFFOpenExt(path, "rm"): read-only, not memory-mapped (strips are read into buffers, so only
+ * what a read needs is resident). NULL with a message when the file cannot be opened or its first
+ * directory cannot be read. */
+nprec_tiff *nprec_tiff_open(const char *path, char message[NPREC_MESSAGE_SIZE]);
+void nprec_tiff_close(nprec_tiff *tiff);
+/* The first error message of the last call that failed. */
+const char *nprec_tiff_message(const nprec_tiff *tiff);
+/* Reads the tags of the first directory. A JPEG-compressed YCbCr image is set to decode to RGB
+ * (TIFFTAG_JPEGCOLORMODE = JPEGCOLORMODE_RGB), which changes the scanline and tile sizes. */
+int nprec_tiff_read_layout(nprec_tiff *tiff, nprec_tiff_layout *layout);
+/* Rows first ..< first + count of plane `sample` (0 for contiguous images) of a stripped image,
+ * one TIFFReadScanline each, into `rows` (count rows of `row_size` bytes, row_size at least the
+ * scanline size). Sequential reads decode each strip once; reading backwards restarts a strip. */
+int nprec_tiff_read_scanlines(nprec_tiff *tiff, uint8_t *rows, size_t row_size, uint32_t first, uint32_t count,
+                              uint32_t sample);
+/* The tile holding pixel (x, y) of plane `sample` (TIFFComputeTile, TIFFReadEncodedTile) into
+ * `tile`, which holds `capacity` bytes, at least the tile size. */
+int nprec_tiff_read_tile(nprec_tiff *tiff, uint8_t *tile, size_t capacity, uint32_t x, uint32_t y, uint32_t sample);
 
 #endif

@@ -78,26 +78,46 @@ struct VolumeConverter {
         let grid = ChunkGrid(scale: scale)
         let writer = ScaleWriter(dataset: dataset, scale: scale, encoding: format.encoding)
         let progress = Progress("writing \(key)", total: grid.chunkCount)
-        let reader = SlabReader(volume: volume)
-        let chunkZ = grid.chunkSize[2]
-        let slabCount = grid.gridSize[2]
-        reader.prefetch(0..<min(chunkZ, scale.size[2]))
-        for gz in 0..<slabCount {
-            let slab = try reader.take()
-            if gz + 1 < slabCount {
-                let z0 = (gz + 1) * chunkZ
-                reader.prefetch(z0..<min(z0 + chunkZ, scale.size[2]))
-            }
-            let boxes = grid.boxes(inSlab: gz)
-            let offset = scale.offset
-            try parallelChunks(boxes.count, jobs: jobs) { index in
-                let box = boxes[index]
-                let values = slab.extract(
+        let offset = scale.offset
+        let writeBand = { @Sendable (band: NIfTISlab, boxes: [ChunkBox], yStart: Int) throws in
+            for box in boxes {
+                let values = band.extract(
                     x: (box.x.lowerBound - offset[0])..<(box.x.upperBound - offset[0]),
-                    y: (box.y.lowerBound - offset[1])..<(box.y.upperBound - offset[1]), elementSize: mapping.input.size)
+                    y: (box.y.lowerBound - offset[1] - yStart)..<(box.y.upperBound - offset[1] - yStart),
+                    elementSize: mapping.input.size)
                 let converted = mapping.isIdentity ? values : mapping.convert(values)
                 try writer.write(format.encode(converted, size: box.size), box: box)
                 progress.advance()
+            }
+        }
+        let gridSize = grid.gridSize
+        if volume.isSeekable {
+            // Uncompressed data: each worker reads its own band of rows (one chunk's height) of
+            // one chunk-thick slab, so memory holds a few bands, whatever the volume's size.
+            let bands = (0..<gridSize[2]).flatMap { gz in (0..<gridSize[1]).map { gy in (gy, gz) } }
+            try parallelChunks(bands.count, jobs: jobs) { index in
+                let (gy, gz) = bands[index]
+                let boxes = (0..<gridSize[0]).map { grid.box($0, gy, gz) }
+                let y = (gy * grid.chunkSize[1])..<min((gy + 1) * grid.chunkSize[1], scale.size[1])
+                let z = (gz * grid.chunkSize[2])..<min((gz + 1) * grid.chunkSize[2], scale.size[2])
+                try writeBand(try volume.readBlock(y: y, z: z), boxes, y.lowerBound)
+            }
+        } else {
+            // A compressed stream: z-slabs of chunk thickness, the next one read while the
+            // current one is encoded.
+            let reader = SlabReader(volume: volume)
+            let chunkZ = grid.chunkSize[2]
+            reader.prefetch(0..<min(chunkZ, scale.size[2]))
+            for gz in 0..<gridSize[2] {
+                let slab = try reader.take()
+                if gz + 1 < gridSize[2] {
+                    let z0 = (gz + 1) * chunkZ
+                    reader.prefetch(z0..<min(z0 + chunkZ, scale.size[2]))
+                }
+                try parallelChunks(gridSize[1], jobs: jobs) { gy in
+                    let boxes = (0..<gridSize[0]).map { grid.box($0, gy, gz) }
+                    try writeBand(slab, boxes, 0)
+                }
             }
         }
         try writer.finish()

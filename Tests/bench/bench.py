@@ -1,0 +1,172 @@
+"""make bench: nprec and neuroglancer-scripts 1.2.0 side by side in one run, same options and
+gzip level; both outputs must decode to the same values. Prints wall time, CPU time and peak
+memory (/usr/bin/time -v) and nprec's ratios; then nprec's single-core stage throughputs beside
+the C++ anchors measured here (tinybrain, compressed-segmentation, zlib)."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import nibabel as nib
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NPREC = os.environ.get("NPREC_BIN") or str(ROOT / ".build/release/nprec")
+BENCH = os.environ.get("NPREC_BENCH_BIN") or str(ROOT / ".build/release/nprec-bench")
+VENV = pathlib.Path(sys.executable).parent
+ANCHORS = os.environ.get("ANCHOR_PYTHON")
+WORK = pathlib.Path(tempfile.mkdtemp(prefix="nprec-bench-"))
+QUICK = os.environ.get("NPREC_BENCH_QUICK")  # smaller inputs, for a smoke run
+
+
+def timed(argv):
+    """Runs argv under /usr/bin/time -v: (wall s, cpu s, peak MiB)."""
+    result = subprocess.run(["/usr/bin/time", "-v", *map(str, argv)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv))} failed:\n{result.stderr[-3000:]}")
+    text = result.stderr
+    wall = text.split("Elapsed (wall clock) time (h:mm:ss or m:ss): ")[1].split("\n")[0]
+    parts = [float(p) for p in wall.split(":")]
+    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1))
+    system = float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
+    return seconds, user + system, rss
+
+
+def read_scales(root, count=None):
+    from neuroglancer_scripts import accessor, precomputed_io
+    io = precomputed_io.get_IO_for_existing_dataset(accessor.get_accessor_for_url(str(root)))
+    result = {}
+    for scale in io.info["scales"][:count]:
+        key, (cx, cy, cz), (sx, sy, sz) = scale["key"], scale["chunk_sizes"][0], scale["size"]
+        out = np.zeros((io.info["num_channels"], sz, sy, sx), dtype=io.info["data_type"])
+        for x in range(0, sx, cx):
+            for y in range(0, sy, cy):
+                for z in range(0, sz, cz):
+                    c = (x, min(x + cx, sx), y, min(y + cy, sy), z, min(z + cz, sz))
+                    out[:, c[4]:c[5], c[2]:c[3], c[0]:c[1]] = io.read_chunk(key, c)
+        result[key] = out
+    return result
+
+
+def same(a_root, b_root, tolerance=0, count=None):
+    a, b = read_scales(a_root, count), read_scales(b_root, count)
+    assert list(a) == list(b), (list(a), list(b))
+    for key in a:
+        if tolerance:
+            assert np.abs(a[key].astype(float) - b[key].astype(float)).max() <= tolerance, key
+        else:
+            assert np.array_equal(a[key], b[key]), f"scale {key} differs"
+    return "same values"
+
+
+def volume(name, shape, dtype, labels=False, gz=True):
+    path = WORK / (name + (".nii.gz" if gz else ".nii"))
+    rng = np.random.default_rng(0)
+    if labels:
+        x, y, z = np.meshgrid(*[np.arange(n) for n in shape], indexing="ij")
+        data = ((x // 9 + (y // 7) * 3 + (z // 11) * 5) % 23).astype(dtype)
+        noise = rng.random(shape) < 0.05
+        data[noise] = rng.integers(0, 23, noise.sum())
+    else:
+        x, y, z = np.meshgrid(*[np.linspace(0, 1, n, dtype=np.float32) for n in shape], indexing="ij")
+        data = (np.sin(x * 20) * np.cos(y * 15) + z) * 60 + 100 + rng.normal(0, 8, shape).astype(np.float32)
+        data = np.clip(data, 0, 255).astype(dtype)
+    nib.save(nib.Nifti1Image(data, np.eye(4)), str(path))
+    return path
+
+
+def row(case, ours, ref, note):
+    print(f"| {case} | {ours[0]:.1f} | {ref[0]:.1f} | **{ref[0] / ours[0]:.1f}x** | {ours[1]:.1f} | {ref[1]:.1f} | "
+          f"{ours[2]:.0f} | {ref[2]:.0f} | {note} |")
+    sys.stdout.flush()
+
+
+def ref(script):
+    return VENV / script
+
+
+def main():
+    scale = 2 if QUICK else 1
+    print(f"nprec {NPREC}; machine: {os.cpu_count()} cores; inputs in {WORK}\n")
+    print("| case | nprec wall s | reference wall s | speed-up | nprec CPU s | ref CPU s | nprec peak MiB | ref peak MiB | check |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    # 1. Image pyramid, default options, gzip level 6 for both.
+    image = volume("image", (512 // scale, 512 // scale, 384 // scale), np.uint8)
+    ours = timed([NPREC, "pyramid", image, WORK / "img-ours", "--compresslevel", "6"])
+    theirs = timed([ref("volume-to-precomputed-pyramid"), image, WORK / "img-ref", "--compresslevel", "6"])
+    row(f"image pyramid {image.name} {512 // scale}x{512 // scale}x{384 // scale} uint8", ours, theirs,
+        same(WORK / "img-ours", WORK / "img-ref"))
+
+    # 2. Segmentation pyramid: compressed_segmentation + majority.
+    labels = volume("labels", (192 // scale,) * 3, np.uint32, labels=True)
+    args = ["--encoding", "compressed_segmentation", "--downscaling-method", "majority", "--compresslevel", "6"]
+    ours = timed([NPREC, "pyramid", labels, WORK / "seg-ours", *args])
+    theirs = timed([ref("volume-to-precomputed-pyramid"), labels, WORK / "seg-ref", *args])
+    row(f"segmentation pyramid {192 // scale}^3 uint32, cseg + majority", ours, theirs,
+        same(WORK / "seg-ours", WORK / "seg-ref"))
+
+    # 3. convert of a large uncompressed volume: peak memory against the raw size.
+    big_shape = (1024 // scale, 512 // scale, 512 // scale)
+    big = volume("big", big_shape, np.uint8, gz=False)
+    raw_mib = np.prod(big_shape) / 2 ** 20
+    for root, tool in ((WORK / "big-ours", NPREC), (WORK / "big-ref", None)):
+        subprocess.run([NPREC, "info", big, root], capture_output=True)
+        subprocess.run([NPREC, "scales", root / "info_fullres.json", root], capture_output=True, check=True)
+    ours = timed([NPREC, "convert", big, WORK / "big-ours", "--compresslevel", "6"])
+    theirs = timed([ref("volume-to-precomputed"), big, WORK / "big-ref", "--compresslevel", "6"])
+    row(f"convert {'x'.join(map(str, big_shape))} uint8 .nii ({raw_mib:.0f} MiB raw)", ours, theirs,
+        f"{same(WORK / 'big-ours', WORK / 'big-ref', count=1)}; nprec peak = {ours[2] / raw_mib:.2f}x raw")
+
+    # 4. JPEG reencode of the image pyramid.
+    for out in ("jpg-ours", "jpg-ref"):
+        subprocess.run([NPREC, "scales", "--encoding", "jpeg", WORK / "img-ours" / "info", WORK / out],
+                       capture_output=True, check=True)
+    ours = timed([NPREC, "reencode", WORK / "img-ours", WORK / "jpg-ours"])
+    theirs = timed([ref("convert-chunks"), WORK / "img-ours", WORK / "jpg-ref"])
+    identical = all((WORK / "jpg-ours" / p.relative_to(WORK / "jpg-ref")).read_bytes() == p.read_bytes()
+                    for p in (WORK / "jpg-ref").rglob("*") if p.is_file() and p.name != "info")
+    row("JPEG reencode of the image pyramid", ours, theirs, "byte-identical chunks" if identical else "DIFFER")
+
+    # 5. Slice stack (PNG) conversion.
+    from PIL import Image
+    slices = WORK / "slices"
+    slices.mkdir()
+    data = np.asarray(nib.load(str(image)).dataobj)
+    for s in range(data.shape[2]):
+        Image.fromarray(np.ascontiguousarray(data[:, :, s].T)).save(slices / f"s{s:04d}.png")
+    for root in ("sl-ours", "sl-ref"):
+        subprocess.run([NPREC, "info", slices, WORK / root, "--resolution", "1000000,1000000,1000000"],
+                       capture_output=True, check=True)
+        subprocess.run([NPREC, "scales", WORK / root / "info_fullres.json", WORK / root], capture_output=True, check=True)
+    ours = timed([NPREC, "convert", slices, WORK / "sl-ours", "--compresslevel", "6"])
+    theirs = timed([ref("slices-to-precomputed"), slices, WORK / "sl-ref", "--compresslevel", "6"])
+    row(f"slice stack {data.shape[2]} PNG slices of {data.shape[0]}x{data.shape[1]}", ours, theirs,
+        same(WORK / "sl-ours", WORK / "sl-ref", count=1))
+
+    # Stage throughputs, one core.
+    print("\n| stage (nprec, one core) | throughput | anchor measured here |")
+    print("|---|---|---|")
+    anchors = {}
+    if ANCHORS:
+        out = subprocess.run([ANCHORS, str(pathlib.Path(__file__).with_name("anchors.py"))], capture_output=True, text=True)
+        for line in out.stdout.splitlines():
+            item = json.loads(line)
+            anchors[item["stage"]] = item
+    stages = subprocess.run(["taskset", "-c", "0", BENCH, big, image], capture_output=True, text=True, check=True)
+    for line in stages.stdout.splitlines():
+        item = json.loads(line)
+        anchor = anchors.get(item["stage"])
+        text = f"{anchor['value']:.0f} {anchor['unit']} ({anchor['name']}; nprec = {item['value'] / anchor['value']:.2f}x)" if anchor else "–"
+        print(f"| {item['stage']} | {item['value']:.0f} {item['unit']} | {text} |")
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
