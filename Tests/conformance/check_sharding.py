@@ -96,7 +96,25 @@ def reads_tensorstore_shards(hash_name):
     assert np.array_equal(ours, np.transpose(data, (3, 2, 1, 0))), "values differ"
 
 
+def encodings_in_shards(encoding):
+    """compressed_segmentation, JPEG and PNG chunks inside shards, read by tensorstore."""
+    name = "uint32_labels" if encoding == "compressed_segmentation" else "uint8_320x250x150"
+    work, path = make(name)
+    target = str(CASES[name][4])
+    extra = ["--type", "segmentation"] if encoding == "compressed_segmentation" else []
+    nprec("pyramid", path, work / "plain", "--target-chunk-size", target, "--encoding", encoding, *extra, "--flat", "--no-gzip")
+    nprec("pyramid", path, work / "sharded", "--target-chunk-size", target, "--encoding", encoding, *extra,
+          "--sharding", "2,2,1")
+    info = load_json(work / "sharded" / "info")
+    plain = ts_scales(work / "plain", len(info["scales"]))
+    sharded = ts_scales(work / "sharded", len(info["scales"]))
+    for index, (a, b) in enumerate(zip(sharded, plain)):
+        assert np.array_equal(a, b), f"scale {index}"
+
+
 def checks():
+    for encoding in ("compressed_segmentation", "jpeg", "png"):
+        yield f"sharded {encoding} chunks, read by tensorstore", lambda e=encoding: encodings_in_shards(e)
     for index, (hash_name, bits, storage) in enumerate(SPECS):
         name = ["uint8_320x250x150", "uint16_2ch_odd", "uint32_labels", "float32_aniso", "int16_odd"][index]
         yield (f"sharded {name} {hash_name} {bits} {' '.join(storage)}".strip(),
