@@ -73,6 +73,7 @@ fixtures: $(VENV)/.done
 	$(VENV)/bin/python Fixtures/make_cseg_fixtures.py
 	$(VENV)/bin/python Fixtures/make_image_fixtures.py
 	$(VENV)/bin/python Fixtures/make_mesh_fixtures.py
+	$(VENV)/bin/python Fixtures/make_slice_fixtures.py
 	$(VENV)/bin/python Fixtures/make_sample.py
 
 lint:

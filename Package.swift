@@ -18,11 +18,13 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         // setjmp-guarded libjpeg/libpng calls (their errors longjmp, which Swift cannot catch).
-        .target(name: "CShims", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CShims", dependencies: ["CJPEG", "CPNG", "CTIFF"]),
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
-        .target(name: "Codecs", dependencies: ["CZlib", "CJPEG", "CPNG", "CShims"]),
+        .target(name: "Codecs", dependencies: ["CZlib", "CJPEG", "CPNG", "CTIFF", "CShims"]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
         // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.
@@ -48,7 +50,7 @@ let package = Package(
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
         .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
-        .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed"]),
+        .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed", "Codecs"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),
     ],

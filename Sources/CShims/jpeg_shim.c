@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -155,13 +154,14 @@ nprec_jpeg_decoder *nprec_jpeg_decoder_create(const uint8_t *data, size_t size) 
 
 nprec_jpeg_decoder *nprec_jpeg_decoder_open(const char *path, char message[NPREC_MESSAGE_SIZE]) {
     FILE *file = fopen(path, "rb");
-    struct stat status;
-    if (file == NULL || fstat(fileno(file), &status) != 0) {
+    long size = -1;
+    if (file != NULL && fseek(file, 0, SEEK_END) == 0) size = ftell(file);
+    if (file == NULL || size < 0 || fseek(file, 0, SEEK_SET) != 0) {
         nprec_copy_message(message, strerror(errno));
         if (file != NULL) fclose(file);
         return NULL;
     }
-    nprec_jpeg_decoder *decoder = nprec_jpeg_decoder_new(NULL, (size_t)status.st_size, file);
+    nprec_jpeg_decoder *decoder = nprec_jpeg_decoder_new(NULL, (size_t)size, file);
     if (decoder == NULL) {
         fclose(file);
         nprec_copy_message(message, "out of memory");

@@ -9,7 +9,11 @@ import Testing
     /// Builds `name` from the sample with `encoding`, flat and uncompressed.
     static func build(_ dir: URL, _ name: String, encoding: String, type: String = "image") async throws {
         for arguments in [
-            ["info", sample, name], ["scales", "\(name)/info_fullres.json", name, "--encoding", encoding, "--type", type, "--target-chunk-size", "32"],
+            ["info", sample, name],
+            [
+                "scales", "\(name)/info_fullres.json", name, "--encoding", encoding, "--type", type,
+                "--target-chunk-size", "32",
+            ],
             ["convert", sample, name, "--flat", "--no-gzip"], ["downscale", name, "--flat", "--no-gzip"],
         ] {
             let result = try await Runner.nprec(arguments, in: dir)
@@ -20,7 +24,8 @@ import Testing
     @Test(arguments: ["raw", "compressed_segmentation", "jpeg", "png"])
     func everyEncodingReadsBack(encoding: String) async throws {
         try await withTemporaryDirectory { dir in
-            try await Self.build(dir, "out", encoding: encoding, type: encoding == "compressed_segmentation" ? "segmentation" : "image")
+            try await Self.build(
+                dir, "out", encoding: encoding, type: encoding == "compressed_segmentation" ? "segmentation" : "image")
             let info = try JSONSerialization.jsonObject(with: dir.contents(of: "out/info")) as! [String: Any]
             #expect((info["scales"] as! [[String: Any]]).allSatisfy { ($0["encoding"] as! String) == encoding })
             // Back to raw; every chunk decodes and has the raw size.
@@ -33,7 +38,8 @@ import Testing
                 return scale
             }
             try dir.makeDirectory("raw")
-            _ = try dir.write(String(decoding: try JSONSerialization.data(withJSONObject: raw), as: UTF8.self), to: "raw/info")
+            _ = try dir.write(
+                String(decoding: try JSONSerialization.data(withJSONObject: raw), as: UTF8.self), to: "raw/info")
             let result = try await Runner.nprec("reencode", "out", "raw", "--flat", "--no-gzip", in: dir)
             #expect(result.status == 0, "\(result)")
             if encoding == "jpeg" { #expect(result.stderr.contains("lossy"), "\(result)") }
@@ -45,7 +51,8 @@ import Testing
     @Test(arguments: ["raw", "compressed_segmentation", "jpeg", "png"])
     func corruptChunksAreNamed(encoding: String) async throws {
         try await withTemporaryDirectory { dir in
-            try await Self.build(dir, "out", encoding: encoding, type: encoding == "compressed_segmentation" ? "segmentation" : "image")
+            try await Self.build(
+                dir, "out", encoding: encoding, type: encoding == "compressed_segmentation" ? "segmentation" : "image")
             let chunk = "out/2mm/32-64_0-32_0-32"
             let bytes = try dir.contents(of: chunk)
             try Data(bytes.prefix(bytes.count / 3) + [7, 7, 7]).write(to: dir.appendingPathComponent(chunk))

@@ -15,6 +15,12 @@ KINDS = {
     "png16": ("png", "I;16", "uint16", 1),
     "png_rgb": ("png", "RGB", "uint8", 3),
     "jpeg": ("jpg", "L", "uint8", 1),
+    "tif8": ("tif", None, "uint8", 1),
+    "tif16_lzw": ("tif", None, "uint16", 1),
+    "tif16_tiled_lzw": ("tif", None, "uint16", 1),
+    "tif_f32_deflate": ("tif", None, "float32", 1),
+    "tif_f32_tiled": ("tif", None, "float32", 1),
+    "tif_rgb_planar": ("tif", None, "uint8", 3),
 }
 
 ORIENTATIONS = ["RAS", "RIA", "LPS", "AIL", "SLP", "IPR", "PSR", "LAI", "RIP", "ILA", "SRA", "PIL", "ASL", "LIP"]
@@ -29,12 +35,33 @@ def write_stack(directory, kind, width, height, count):
         # Smooth content so that JPEG stays close; the check compares with the decoded pixels.
         base = np.linspace(0, 200, width)[None, None, :] + np.linspace(0, 40, height)[None, :, None]
         pixels = (base + np.arange(count)[:, None, None]).astype(np.uint8)
+    elif dtype == "float32":
+        pixels = RNG.normal(0, 1000, shape).astype(np.float32)
     else:
         high = 65535 if dtype == "uint16" else 255
         pixels = RNG.integers(0, high, shape, endpoint=True).astype(dtype)
+    # tifffile options of the TIFF kinds: strips of a few rows, 16 x 16 tiles (partial at the edges).
+    tiff_options = {
+        "tif8": {"rowsperstrip": 7},
+        "tif16_lzw": {"compression": "lzw", "predictor": True, "rowsperstrip": 5},
+        "tif16_tiled_lzw": {"compression": "lzw", "tile": (16, 16)},
+        "tif_f32_deflate": {"compression": "zlib", "predictor": "floatingpoint", "rowsperstrip": 4},
+        "tif_f32_tiled": {"compression": "zlib", "tile": (16, 16)},
+        "tif_rgb_planar": {"compression": "lzw", "planarconfig": "separate", "photometric": "rgb",
+                           "rowsperstrip": 6},
+    }
     decoded = []
     for s in range(count):
         path = directory / f"slice_{s:04d}.{ext}"
+        if mode is None:
+            import tifffile  # only the TIFF kinds need it
+
+            options = dict(tiff_options[kind])
+            data = np.moveaxis(pixels[s], 2, 0) if options.get("planarconfig") == "separate" else pixels[s]
+            tifffile.imwrite(path, data, metadata=None, **options)
+            page = tifffile.imread(path)
+            decoded.append(np.moveaxis(page, 0, 2) if options.get("planarconfig") == "separate" else page)
+            continue
         if mode == "I;16":
             Image.fromarray(pixels[s].astype("<u2")).save(path)
         elif kind == "jpeg":

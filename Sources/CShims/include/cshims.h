@@ -95,9 +95,10 @@ int nprec_png_read_rows(nprec_png_decoder *decoder, uint8_t *samples, size_t cap
 /* ---- TIFF (libtiff, tiffio.h) ---- */
 
 /* libtiff reports errors through handlers, never by longjmp: each handle gets its own error and
- * warning handlers (TIFFOpenOptionsSetErrorHandlerExtR, libtiff 4.5 and later), which keep the
- * first error message of the current call in the handle; warnings are dropped. libtiff never
- * writes to stderr. TIFFGetField and TIFFSetField are variadic, so every tag is read here. */
+ * warning handlers (TIFFOpenOptionsSetErrorHandlerExtR, libtiff 4.5 and later; with an older
+ * libtiff the process-wide handlers, which get the handle as client data), which keep the first
+ * error message of the current call in the handle; warnings are dropped. libtiff never writes to
+ * stderr. TIFFGetField and TIFFSetField are variadic, so every tag is read here. */
 
 typedef struct nprec_tiff nprec_tiff;
 
@@ -120,15 +121,20 @@ typedef struct nprec_tiff_layout {
     uint32_t rows_per_strip; /* stripped images */
     uint64_t scanline_size;  /* TIFFScanlineSize64: one decoded row (of one plane when separate) */
     uint64_t tile_size;      /* TIFFTileSize64: one decoded tile (of one plane when separate) */
+    uint64_t file_size;      /* bytes */
     uint32_t big_tiff;       /* TIFFIsBigTIFF */
     uint32_t last_directory; /* TIFFLastDirectory: 0 when more images (pages) follow */
 } nprec_tiff_layout;
 
-/* TIFFOpenExt(path, "rm"): read-only, not memory-mapped (strips are read into buffers, so only
- * what a read needs is resident). NULL with a message when the file cannot be opened or its first
- * directory cannot be read. */
+/* TIFFClientOpenExt(path, "r") over the file, which libtiff maps read-only and decodes strips and
+ * tiles from. NULL with a message when the file cannot be opened or its first directory cannot
+ * be read. */
 nprec_tiff *nprec_tiff_open(const char *path, char message[NPREC_MESSAGE_SIZE]);
 void nprec_tiff_close(nprec_tiff *tiff);
+/* Drops the pages of the mapped file from the resident set (madvise MADV_DONTNEED); those needed
+ * again are read again from the page cache. Called between bands, so that decoding a large
+ * compressed strip keeps about one band of it resident. */
+void nprec_tiff_release(nprec_tiff *tiff);
 /* The first error message of the last call that failed. */
 const char *nprec_tiff_message(const nprec_tiff *tiff);
 /* Reads the tags of the first directory. A JPEG-compressed YCbCr image is set to decode to RGB
@@ -136,7 +142,9 @@ const char *nprec_tiff_message(const nprec_tiff *tiff);
 int nprec_tiff_read_layout(nprec_tiff *tiff, nprec_tiff_layout *layout);
 /* Rows first ..< first + count of plane `sample` (0 for contiguous images) of a stripped image,
  * one TIFFReadScanline each, into `rows` (count rows of `row_size` bytes, row_size at least the
- * scanline size). Sequential reads decode each strip once; reading backwards restarts a strip. */
+ * scanline size). Sequential reads decode each strip once; starting anywhere else decodes the
+ * strip from its start (or from where the last read stopped, when that is in the same strip
+ * before `first`), as most codecs cannot skip rows. */
 int nprec_tiff_read_scanlines(nprec_tiff *tiff, uint8_t *rows, size_t row_size, uint32_t first, uint32_t count,
                               uint32_t sample);
 /* The tile holding pixel (x, y) of plane `sample` (TIFFComputeTile, TIFFReadEncodedTile) into
