@@ -362,7 +362,6 @@ def main():
 
     def add(info):
         index.append(info["files"][0])
-        expect = info  # noqa: F841 (kept for debugging)
 
     shape = (7, 5, 3)
     plain = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64", "float32", "float64"]

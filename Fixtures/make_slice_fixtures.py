@@ -20,7 +20,6 @@ that array back; the expectation for a JPEG is tifffile's or PIL's decode. A fil
 refused has "error" (a part of the message) instead. Everything is deterministic: no clock, a
 fixed random seed."""
 import hashlib
-import io
 import json
 import pathlib
 

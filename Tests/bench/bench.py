@@ -15,6 +15,8 @@ import nibabel as nib
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Tests" / "conformance"))
+from harness import read_scales  # noqa: E402
 NPREC = os.environ.get("NPREC_BIN") or str(ROOT / ".build/release/nprec")
 BENCH = os.environ.get("NPREC_BENCH_BIN") or str(ROOT / ".build/release/nprec-bench")
 VENV = pathlib.Path(sys.executable).parent
@@ -36,22 +38,6 @@ def timed(argv):
     system = float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
     return seconds, user + system, rss
-
-
-def read_scales(root, count=None):
-    from neuroglancer_scripts import accessor, precomputed_io
-    io = precomputed_io.get_IO_for_existing_dataset(accessor.get_accessor_for_url(str(root)))
-    result = {}
-    for scale in io.info["scales"][:count]:
-        key, (cx, cy, cz), (sx, sy, sz) = scale["key"], scale["chunk_sizes"][0], scale["size"]
-        out = np.zeros((io.info["num_channels"], sz, sy, sx), dtype=io.info["data_type"])
-        for x in range(0, sx, cx):
-            for y in range(0, sy, cy):
-                for z in range(0, sz, cz):
-                    c = (x, min(x + cx, sx), y, min(y + cy, sy), z, min(z + cz, sz))
-                    out[:, c[4]:c[5], c[2]:c[3], c[0]:c[1]] = io.read_chunk(key, c)
-        result[key] = out
-    return result
 
 
 def same(a_root, b_root, tolerance=0, count=None):

@@ -3,11 +3,9 @@ step pipeline, on volumes big enough for three or more scales; and tensorstore r
 scale nprec writes with --flat --no-gzip."""
 import json
 
-import nibabel as nib
 import numpy as np
 from check_volume import make_volume
-from harness import load_json, nprec, read_raw_scales, reference, workdir
-from neuroglancer_scripts import accessor, precomputed_io
+from harness import load_json, nprec, read_raw_scales, read_scales, reference, workdir
 
 RNG = np.random.default_rng(99)
 
@@ -59,21 +57,6 @@ def make(name):
     affine = np.diag(list(diagonal) + [1.0])
     make_volume(path, maker(shape, dtype), affine=affine)
     return work, path
-
-
-def read_scales(root):
-    io = precomputed_io.get_IO_for_existing_dataset(accessor.get_accessor_for_url(str(root)))
-    result = {}
-    for scale in io.info["scales"]:
-        key, (cx, cy, cz), (sx, sy, sz) = scale["key"], scale["chunk_sizes"][0], scale["size"]
-        out = np.zeros((io.info["num_channels"], sz, sy, sx), dtype=io.info["data_type"])
-        for x in range(0, sx, cx):
-            for y in range(0, sy, cy):
-                for z in range(0, sz, cz):
-                    c = (x, min(x + cx, sx), y, min(y + cy, sy), z, min(z + cz, sz))
-                    out[:, c[4]:c[5], c[2]:c[3], c[0]:c[1]] = io.read_chunk(key, c)
-        result[key] = out
-    return result
 
 
 def same_scales(ours, ref):

@@ -4,9 +4,9 @@ byte the reference's; PNG (beyond the reference) read back by tensorstore."""
 import json
 
 import numpy as np
-from check_pyramid import labels, make, read_scales, smooth
+from check_pyramid import labels, smooth
 from check_volume import make_volume
-from harness import load_json, nprec, read_raw_scales, reference, workdir
+from harness import load_json, nprec, read_raw_scales, read_scales, reference, workdir
 
 
 def base_dataset(name, maker, shape, dtype, segmentation=False):
@@ -25,7 +25,6 @@ def base_dataset(name, maker, shape, dtype, segmentation=False):
 
 
 def jpeg(plane):
-    import gzip  # noqa: F401
     work = base_dataset("jpeg-" + plane, smooth, (100, 90, 70), "uint8")
     for tool, script in ((nprec, "scales"), (reference, "generate-scales-info")):
         dest = work / ("ours" if tool is nprec else "ref")

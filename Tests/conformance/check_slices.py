@@ -1,8 +1,6 @@
 """`nprec info/convert/pyramid SLICE_DIR...` against slices-to-precomputed where the reference
 works, and against the slice pixels re-oriented with numpy (a transpose and flips computed
 here) for every orientation, the inverted-slice ones included (the reference fails there)."""
-import json
-
 import numpy as np
 from harness import load_json, nprec, read_raw_scales, reference, workdir
 from PIL import Image

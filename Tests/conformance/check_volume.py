@@ -6,8 +6,7 @@ import json
 
 import nibabel as nib
 import numpy as np
-from harness import load_json, nprec, reference, same_json, workdir
-from neuroglancer_scripts import accessor, precomputed_io
+from harness import load_json, nprec, read_scales, reference, same_json, workdir
 
 RNG = np.random.default_rng(1234)
 # Voxel sizes whose scale keys stay distinct (0.8 x 0.9 x 1.2 mm gives two '1mm' scales, which the
@@ -99,16 +98,8 @@ def compare_info(name):
 
 
 def read_all(root):
-    io = precomputed_io.get_IO_for_existing_dataset(accessor.get_accessor_for_url(str(root)))
-    scale = io.info["scales"][0]
-    key, (cx, cy, cz), (sx, sy, sz) = scale["key"], scale["chunk_sizes"][0], scale["size"]
-    out = np.zeros((io.info["num_channels"], sz, sy, sx), dtype=io.info["data_type"])
-    for x in range(0, sx, cx):
-        for y in range(0, sy, cy):
-            for z in range(0, sz, cz):
-                coords = (x, min(x + cx, sx), y, min(y + cy, sy), z, min(z + cz, sz))
-                out[:, coords[4]:coords[5], coords[2]:coords[3], coords[0]:coords[1]] = io.read_chunk(key, coords)
-    return out
+    """Scale 0 as a (C, Z, Y, X) array."""
+    return next(iter(read_scales(root, 1).values()))
 
 
 def prepare(work, path, tool_dir, data_type, nprec_tool):

@@ -64,6 +64,25 @@ def same_json(a, b, path="$"):
         raise AssertionError(f"{path}: {a!r} != {b!r}")
 
 
+def read_scales(root, count=None):
+    """The first `count` scales (all by default) of a dataset as (C, Z, Y, X) arrays, read with
+    the reference's reader (any encoding it knows, either layout, plain or .gz)."""
+    import numpy as np
+    from neuroglancer_scripts import accessor, precomputed_io
+    io = precomputed_io.get_IO_for_existing_dataset(accessor.get_accessor_for_url(str(root)))
+    result = {}
+    for scale in io.info["scales"][:count]:
+        key, (cx, cy, cz), (sx, sy, sz) = scale["key"], scale["chunk_sizes"][0], scale["size"]
+        out = np.zeros((io.info["num_channels"], sz, sy, sx), dtype=io.info["data_type"])
+        for x in range(0, sx, cx):
+            for y in range(0, sy, cy):
+                for z in range(0, sz, cz):
+                    c = (x, min(x + cx, sx), y, min(y + cy, sy), z, min(z + cz, sz))
+                    out[:, c[4]:c[5], c[2]:c[3], c[0]:c[1]] = io.read_chunk(key, c)
+        result[key] = out
+    return result
+
+
 def read_raw_scales(root, count=None):
     """Every scale of a raw-encoded dataset as (C, Z, Y, X) arrays, read directly from the
     chunk files (either layout, plain or .gz): for data types the reference cannot read."""
