@@ -242,7 +242,8 @@ public enum Downscaler {
                     if pairs < ox {
                         let a = sx - 1
                         let sum =
-                            2 * (Int32(input[r0 + a]) + Int32(input[r1 + a]) + Int32(input[r2 + a]) + Int32(input[r3 + a]))
+                            2
+                            * (Int32(input[r0 + a]) + Int32(input[r1 + a]) + Int32(input[r2 + a]) + Int32(input[r3 + a]))
                         output[o + pairs] = T(truncatingIfNeeded: (sum + 3 + ((sum >> 3) & 1)) >> 3)
                     }
                     o += ox
