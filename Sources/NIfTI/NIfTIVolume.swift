@@ -155,18 +155,24 @@ public final class NIfTIVolume {
     /// True when the voxel data is uncompressed, so `readBlock` can read any part of it.
     public var isSeekable: Bool { (try? Self.isGzip(dataPath)) == false }
 
-    /// Reads the rows `yRange` of the slices `zRange`, in any order and from any thread (one
-    /// `pread` per slice and volume; the file is opened per call). Same layout as `readSlab`:
-    /// x fastest, then y (`yRange.count` rows), z, channel. Only for uncompressed data.
-    public func readBlock(y yRange: Range<Int>, z zRange: Range<Int>) throws -> NIfTISlab {
+    /// Reads the box `xRange` x `yRange` x `zRange` (all columns when `xRange` is nil), in any
+    /// order and from any thread (the file is opened per call; one `pread` per slice when whole
+    /// rows are read, per row otherwise). Same layout as `readSlab`: x fastest, then y, z,
+    /// channel. Only for uncompressed data.
+    public func readBlock(x xRange: Range<Int>? = nil, y yRange: Range<Int>, z zRange: Range<Int>) throws -> NIfTISlab {
         let (nx, ny, nz) = (size[0], size[1], size[2])
+        let xRange = xRange ?? 0..<nx
         let type = header.dataType
         let components = type.componentCount
-        let rowBytes = nx * type.bytesPerVoxel
+        let voxelBytes = type.bytesPerVoxel
+        let rowBytes = nx * voxelBytes
         let sliceBytes = ny * rowBytes
         let volumeBytes = sliceBytes * nz
-        let runBytes = yRange.count * rowBytes
-        let blockBytes = runBytes * zRange.count
+        let wholeRows = xRange.count == nx
+        // One contiguous run: whole rows of the y range, or the x range of one row.
+        let runBytes = wholeRows ? yRange.count * rowBytes : xRange.count * voxelBytes
+        let runsPerSlice = wholeRows ? 1 : yRange.count
+        let blockBytes = xRange.count * yRange.count * zRange.count * voxelBytes
         let swap = type.bytesPerComponent > 1 && header.littleEndian != (1.littleEndian == 1)
         let fd = Glibc.open(dataPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw NIfTIError(path: dataPath, message: String(cString: strerror(errno))) }
@@ -179,22 +185,27 @@ public final class NIfTIVolume {
                     rebasing: output[(volume * blockBytes)..<((volume + 1) * blockBytes)])
                 try scratch.withUnsafeMutableBytes { interleaved in
                     let destination = components > 1 ? interleaved : target
-                    for (index, z) in zRange.enumerated() {
-                        let offset =
-                            header.voxOffset + volume * volumeBytes + z * sliceBytes + yRange.lowerBound * rowBytes
-                        var done = 0
-                        while done < runBytes {
-                            let got = pread(
-                                fd, destination.baseAddress! + index * runBytes + done, runBytes - done,
-                                off_t(offset + done))
-                            if got < 0 {
-                                if errno == EINTR { continue }
-                                throw NIfTIError(path: dataPath, message: String(cString: strerror(errno)))
+                    var run = 0
+                    for z in zRange {
+                        for r in 0..<runsPerSlice {
+                            let offset =
+                                header.voxOffset + volume * volumeBytes + z * sliceBytes
+                                + (yRange.lowerBound + r) * rowBytes + xRange.lowerBound * voxelBytes
+                            var done = 0
+                            while done < runBytes {
+                                let got = pread(
+                                    fd, destination.baseAddress! + run * runBytes + done, runBytes - done,
+                                    off_t(offset + done))
+                                if got < 0 {
+                                    if errno == EINTR { continue }
+                                    throw NIfTIError(path: dataPath, message: String(cString: strerror(errno)))
+                                }
+                                if got == 0 {
+                                    throw truncated("the data ends before byte \(offset + runBytes)", volume: volume)
+                                }
+                                done += got
                             }
-                            if got == 0 {
-                                throw truncated("the data ends before byte \(offset + runBytes)", volume: volume)
-                            }
-                            done += got
+                            run += 1
                         }
                     }
                     if components > 1 {
@@ -208,7 +219,8 @@ public final class NIfTIVolume {
             initialized = blockBytes * volumes
         }
         return NIfTISlab(
-            size: [nx, yRange.count, zRange.count], channels: channels, elementType: type.componentType, bytes: bytes)
+            size: [xRange.count, yRange.count, zRange.count], channels: channels, elementType: type.componentType,
+            bytes: bytes)
     }
 
     // MARK: - Streams

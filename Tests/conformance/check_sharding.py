@@ -28,8 +28,14 @@ def ts_scales(root, count):
     return result
 
 
-def sharded_pyramid(name, hash_name, bits, storage):
+def sharded_pyramid(name, hash_name, bits, storage, uncompressed=False):
     work, path = make(name)
+    if uncompressed:
+        # An uncompressed .nii is read chunk by chunk in shard order (a .nii.gz in slabs).
+        import gzip
+        plain_path = path.with_name("v.nii")
+        plain_path.write_bytes(gzip.decompress(path.read_bytes()))
+        path = plain_path
     target = str(CASES[name][4])
     plain = work / "plain"
     nprec("pyramid", path, plain, "--target-chunk-size", target, *storage)
@@ -119,5 +125,7 @@ def checks():
         name = ["uint8_320x250x150", "uint16_2ch_odd", "uint32_labels", "float32_aniso", "int16_odd"][index]
         yield (f"sharded {name} {hash_name} {bits} {' '.join(storage)}".strip(),
                lambda n=name, h=hash_name, b=bits, s=storage: sharded_pyramid(n, h, b, s))
+    yield ("sharded from an uncompressed .nii, in shard order",
+           lambda: sharded_pyramid("uint16_2ch_odd", "identity", "1,2,1", [], uncompressed=True))
     for hash_name in ("identity", "murmurhash3_x86_128"):
         yield f"nprec reads tensorstore's shards ({hash_name})", lambda h=hash_name: reads_tensorstore_shards(h)

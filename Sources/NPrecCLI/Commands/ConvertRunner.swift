@@ -91,7 +91,21 @@ struct VolumeConverter {
             }
         }
         let gridSize = grid.gridSize
-        if volume.isSeekable {
+        if volume.isSeekable && writer.isSharded {
+            // Sharded output from uncompressed data: chunks in shard order, each read on its own,
+            // so a shard is complete (and written) while only a few are in flight.
+            let boxes = writer.boxesInWriteOrder
+            try parallelChunks(boxes.count, jobs: jobs) { index in
+                let box = boxes[index]
+                let block = try volume.readBlock(
+                    x: (box.x.lowerBound - offset[0])..<(box.x.upperBound - offset[0]),
+                    y: (box.y.lowerBound - offset[1])..<(box.y.upperBound - offset[1]),
+                    z: (box.z.lowerBound - offset[2])..<(box.z.upperBound - offset[2]))
+                let converted = mapping.isIdentity ? block.bytes : mapping.convert(block.bytes)
+                try writer.write(format.encode(converted, size: box.size), box: box)
+                progress.advance()
+            }
+        } else if volume.isSeekable {
             // Uncompressed data: each worker reads its own band of rows (one chunk's height) of
             // one chunk-thick slab, so memory holds a few bands, whatever the volume's size.
             let bands = (0..<gridSize[2]).flatMap { gz in (0..<gridSize[1]).map { gy in (gy, gz) } }
