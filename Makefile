@@ -16,32 +16,30 @@ PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:
 
 all: build
 
-## deps: install the Debian packages the build needs (only those missing)
-deps:
-	@need=""; \
-	command -v pkg-config >/dev/null 2>&1 || need="pkg-config"; \
+# Appends the missing build packages to $$need (pkg-config modules, libxml2 for FoundationXML).
+CHECK_BUILD = command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config"; \
 	for entry in $(PKGS); do \
-	  mod=$${entry%%:*}; pkg=$${entry#*:}; \
+	  mod=$${entry%%:*}; pkg=$${entry\#*:}; \
 	  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $$mod; then need="$$need $$pkg"; fi; \
 	done; \
-	ldconfig -p 2>/dev/null | grep -q 'libxml2.so.2 ' || need="$$need libxml2"; \
-	if [ -n "$$need" ]; then \
-	  echo "make deps: installing$$need"; \
+	ldconfig -p 2>/dev/null | grep -q 'libxml2.so.2 ' || need="$$need libxml2";
+# Appends the shells of the completion tests.
+CHECK_SHELLS = command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \
+	command -v fish >/dev/null 2>&1 || need="$$need fish";
+# Installs $$need, if anything: one apt-get update, then apt-get install.
+APT_INSTALL = if [ -n "$$need" ]; then \
+	  echo "make: installing$$need"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need; \
 	fi
 
-## test-deps: shells for the completion tests (zsh, fish), installed only when missing
-test-deps: deps
-	@need=""; \
-	command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \
-	command -v fish >/dev/null 2>&1 || need="$$need fish"; \
-	if [ -n "$$need" ]; then \
-	  echo "make test-deps: installing$$need"; \
-	  ( $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need ) \
-	  || echo "make test-deps: could not install$$need; those completion checks are skipped"; \
-	fi
+## deps: install the Debian packages the build needs (only those missing)
+deps:
+	@need=""; $(CHECK_BUILD) $(APT_INSTALL)
+
+## test-deps: deps, plus the shells of the completion tests (zsh, fish), in one apt-get run
+test-deps:
+	@need=""; $(CHECK_BUILD) $(CHECK_SHELLS) $(APT_INSTALL)
 
 build: deps
 	$(SWIFT) build $(WERROR)
