@@ -103,6 +103,10 @@ public enum Downscaler {
         let (sx, sy, sz) = (g.size[0], g.size[1], g.size[2])
         let (ox, oy, oz) = (g.outSize[0], g.outSize[1], g.outSize[2])
         let (fx, fy, fz) = (g.factors[0], g.factors[1], g.factors[2])
+        if fx == 2 && fy == 2 && fz == 2 && sx % 2 == 0 && sy % 2 == 0 && sz % 2 == 0 {
+            majority222(input, output, g)
+            return
+        }
         withUnsafeTemporaryAllocation(of: T.self, capacity: 8) { block in
             var o = 0
             for c in 0..<g.channels {
@@ -138,6 +142,68 @@ public enum Downscaler {
                             o += 1
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Full 2x2x2 blocks (even extents): a uniform block is answered at once; otherwise the
+    /// count of each of the 8 values comes from the 28 pairwise equalities, and the most
+    /// frequent value wins, the smallest among equally frequent ones.
+    static func majority222<T: Comparable>(
+        _ input: UnsafeBufferPointer<T>, _ output: UnsafeMutableBufferPointer<T>, _ g: Geometry
+    ) {
+        let (sx, sy, sz) = (g.size[0], g.size[1], g.size[2])
+        let (ox, oy, oz) = (g.outSize[0], g.outSize[1], g.outSize[2])
+        var o = 0
+        for c in 0..<g.channels {
+            for z in 0..<oz {
+                for y in 0..<oy {
+                    let r0 = ((c * sz + 2 * z) * sy + 2 * y) * sx
+                    let r1 = r0 + sx
+                    let r2 = r0 + sx * sy
+                    let r3 = r2 + sx
+                    for x in 0..<ox {
+                        let a = 2 * x
+                        let v0 = input[r0 + a]
+                        let v1 = input[r0 + a + 1]
+                        let v2 = input[r1 + a]
+                        let v3 = input[r1 + a + 1]
+                        let v4 = input[r2 + a]
+                        let v5 = input[r2 + a + 1]
+                        let v6 = input[r3 + a]
+                        let v7 = input[r3 + a + 1]
+                        if v0 == v1 && v0 == v2 && v0 == v3 && v0 == v4 && v0 == v5 && v0 == v6 && v0 == v7 {
+                            output[o + x] = v0
+                            continue
+                        }
+                        let values = (v0, v1, v2, v3, v4, v5, v6, v7)
+                        output[o + x] = withUnsafeBytes(of: values) { raw in
+                            let v = raw.bindMemory(to: T.self)
+                            var counts = (0, 0, 0, 0, 0, 0, 0, 0)
+                            withUnsafeMutableBytes(of: &counts) { countRaw in
+                                let n = countRaw.bindMemory(to: Int.self)
+                                for i in 0..<8 { n[i] = 1 }
+                                for i in 0..<7 {
+                                    for j in (i + 1)..<8 where v[i] == v[j] {
+                                        n[i] += 1
+                                        n[j] += 1
+                                    }
+                                }
+                            }
+                            return withUnsafeBytes(of: counts) { countRaw in
+                                let n = countRaw.bindMemory(to: Int.self)
+                                var best = v[0]
+                                var bestCount = n[0]
+                                for i in 1..<8 where n[i] > bestCount || (n[i] == bestCount && v[i] < best) {
+                                    best = v[i]
+                                    bestCount = n[i]
+                                }
+                                return best
+                            }
+                        }
+                    }
+                    o += ox
                 }
             }
         }

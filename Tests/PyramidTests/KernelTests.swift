@@ -165,3 +165,57 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct MajorityFastPathTests {
+    /// The 2x2x2 fast path (even extents) against a direct count over each block.
+    @Test(arguments: [DataType.uint8, .uint16, .uint32, .uint64, .int16, .float32])
+    func matchesADirectCount(type: DataType) {
+        var generator = SplitMix(seed: 11)
+        let size = [8, 6, 4]
+        let count = size.reduce(1, *) * 2
+        // Few distinct values, so that ties and runs occur.
+        let small = (0..<count).map { _ in Int(generator.next() % 4) }
+        let bytes: [UInt8]
+        switch type {
+        case .uint8: bytes = small.map { UInt8($0) }
+        case .uint16: bytes = small.map { UInt16($0) }.withUnsafeBytes { Array($0) }
+        case .uint32: bytes = small.map { UInt32($0) }.withUnsafeBytes { Array($0) }
+        case .uint64: bytes = small.map { UInt64($0) }.withUnsafeBytes { Array($0) }
+        case .int16: bytes = small.map { Int16($0) - 2 }.withUnsafeBytes { Array($0) }
+        default: bytes = small.map { Float($0) * 0.5 }.withUnsafeBytes { Array($0) }
+        }
+        let out = Downscaler.downscale(
+            VoxelBlock(size: size, channels: 2, dataType: type, values: bytes), factors: [2, 2, 2], method: .majority)
+        var index = 0
+        for c in 0..<2 {
+            for z in 0..<2 {
+                for y in 0..<3 {
+                    for x in 0..<4 {
+                        var counts: [Int: Int] = [:]
+                        for dz in 0..<2 {
+                            for dy in 0..<2 {
+                                for dx in 0..<2 {
+                                    let i = (((c * 4 + 2 * z + dz) * 6 + 2 * y + dy) * 8) + 2 * x + dx
+                                    counts[small[i], default: 0] += 1
+                                }
+                            }
+                        }
+                        let best = counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key
+                        let got = out.values[(index * type.size)..<((index + 1) * type.size)]
+                        let want: [UInt8]
+                        switch type {
+                        case .uint8: want = [UInt8(best)]
+                        case .uint16: want = withUnsafeBytes(of: UInt16(best)) { Array($0) }
+                        case .uint32: want = withUnsafeBytes(of: UInt32(best)) { Array($0) }
+                        case .uint64: want = withUnsafeBytes(of: UInt64(best)) { Array($0) }
+                        case .int16: want = withUnsafeBytes(of: Int16(best) - 2) { Array($0) }
+                        default: want = withUnsafeBytes(of: Float(best) * 0.5) { Array($0) }
+                        }
+                        #expect(Array(got) == want, "\(type) block (\(x),\(y),\(z),\(c))")
+                        index += 1
+                    }
+                }
+            }
+        }
+    }
+}
