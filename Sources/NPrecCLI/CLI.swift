@@ -17,9 +17,6 @@ public enum CLI {
                 Console.err("Try 'nprec \(commandPath.joined(separator: " ")) --help' for more information.")
             }
             return 2
-        } catch let error as NotImplemented {
-            Console.err("nprec: \(error)")
-            return 1
         } catch {
             Console.err("nprec: error: \(error)")
             return 1

@@ -147,12 +147,6 @@ public struct UsageError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A command that a later release fills in (exit code 1).
-public struct NotImplemented: Error, CustomStringConvertible {
-    public var name: String
-    public var description: String { "'\(name)' is not implemented yet" }
-}
-
 /// A failure the command reports itself (exit code 1), with its message.
 public struct CommandFailure: Error, CustomStringConvertible {
     public var message: String

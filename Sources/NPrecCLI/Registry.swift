@@ -28,8 +28,3 @@ public enum Registry {
         return command
     }
 }
-
-/// A command that a later release fills in: says so honestly and fails.
-func notImplemented(_ name: String) -> @Sendable (Invocation) throws -> Int32 {
-    { _ in throw NotImplemented(name: name) }
-}

@@ -14,9 +14,6 @@ struct VolumeSource {
     let inputMax: Double?
 
     init(path: String, invocation: Invocation) throws {
-        guard !FileIO.isDirectory(path) else {
-            throw NotImplemented(name: "\(invocation.commandPath.joined(separator: " ")) SLICE_DIR")
-        }
         if invocation.has("input-min") && !invocation.has("input-max") {
             throw UsageError("option '--input-min' needs '--input-max'", commandPath: invocation.commandPath)
         }
