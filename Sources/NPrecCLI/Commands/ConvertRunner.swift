@@ -3,7 +3,7 @@ import Encoding
 import NIfTI
 import Precomputed
 
-/// `nprec convert VOLUME DEST`: the full-resolution chunks of a volume, slab by slab.
+/// `nprec convert VOLUME DEST` (or `SLICE_DIR... DEST`): the full-resolution chunks.
 enum ConvertRunner {
     static let infoHint = "run 'nprec info VOLUME DEST', then 'nprec scales DEST/info_fullres.json DEST'"
 
@@ -25,9 +25,10 @@ enum ConvertRunner {
     }
 }
 
-/// Writes scale 0 of `info` from a volume: reads z-slabs of chunk thickness (the next slab is
-/// read while the current one is encoded), cuts them into chunks, converts the values and
-/// encodes and writes the chunks on `jobs` threads.
+/// Writes scale 0 of `info` from a volume on `jobs` threads. An uncompressed file is read by
+/// every worker in bands of rows one chunk high and thick (chunk by chunk, in shard order, for a
+/// sharded scale); a compressed stream in z-slabs of chunk thickness, the next slab read while
+/// the current one is encoded. Values are converted, encoded and written chunk by chunk.
 struct VolumeConverter {
     let source: VolumeSource
     let info: VolumeInfo
