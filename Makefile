@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev
 
-.PHONY: all deps test-deps build release test conformance fixtures bench lint format run clean
+.PHONY: all deps test-deps build release test conformance fixtures bench viewer lint format run clean
 
 all: build
 
@@ -99,3 +99,14 @@ bench: deps $(VENV)/.done .venv-bench/.done
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) NPREC_BENCH_BIN=$(CURDIR)/.build/release/nprec-bench \
 	  ANCHOR_PYTHON=$(CURDIR)/.venv-bench/bin/python $(VENV)/bin/python Tests/bench/bench.py
+
+.venv-viewer/.done:
+	$(PYTHON) -m venv .venv-viewer
+	.venv-viewer/bin/pip install -q neuroglancer selenium
+	touch $@
+
+## viewer: datasets of every kind shown in the real Neuroglancer viewer (headless Chromium); not in CI
+viewer: deps .venv-viewer/.done
+	@need=""; command -v chromedriver >/dev/null 2>&1 || need="chromium chromium-driver"; $(APT_INSTALL)
+	$(SWIFT) build -c release $(WERROR)
+	.venv-viewer/bin/python Tests/viewer/check_viewer.py $(CURDIR)/$(RELEASE_BIN)

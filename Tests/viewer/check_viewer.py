@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+"""Checks that datasets written by nprec display in the real Neuroglancer viewer, headless.
+
+    .venv-viewer/bin/python Tests/viewer/check_viewer.py NPREC_BIN [--keep DIR] [--only NAME,...]
+
+Makes small datasets from the bundled sample (Fixtures/sample/brain.nii.gz) and from a label
+volume and surfaces this script writes itself, serves them with Fixtures/serve.py on 127.0.0.1,
+opens each one in neuroglancer.Viewer() under headless Chromium (software WebGL), takes an
+800x600 screenshot and checks it: phantom pixels in the slice panels, the same pixels as the
+uncompressed flat dataset for every lossless variant, distinct segment colours, a mesh drawn
+in the centre of the 3D panel. Prints one line per dataset and 'N passed, N failed'.
+
+Needs: chromium and chromium-driver (Debian), and a venv with neuroglancer and selenium (see
+README.md beside this file). Not part of CI.
+"""
+import argparse
+import base64
+import gzip
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "Fixtures" / "sample" / "brain.nii.gz"
+SERVE = ROOT / "Fixtures" / "serve.py"
+SIZE = (800, 600)
+# The sample's geometry: 91 x 109 x 91 voxels of 2 mm, MNI-like RAS+.
+SHAPE = (91, 109, 91)
+AFFINE = np.array([[2.0, 0, 0, -90], [0, 2.0, 0, -126], [0, 0, 2.0, -72], [0, 0, 0, 1]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs: a label volume (NIfTI-1) and ellipsoid surfaces (GIfTI), written without nibabel.
+
+def phantom_coords():
+    return np.meshgrid(*[np.linspace(-1, 1, n) for n in SHAPE], indexing="ij")
+
+
+def make_labels():
+    """0 background, 1 scalp, 2 and 3 brain (a checkerboard of the sample's texture), 4 ventricles."""
+    x, y, z = phantom_coords()
+    r_head = (x / 0.85) ** 2 + (y / 0.95) ** 2 + (z / 0.85) ** 2
+    r_brain = (x / 0.72) ** 2 + ((y + 0.02) / 0.82) ** 2 + ((z - 0.05) / 0.7) ** 2
+    r_v1 = ((x - 0.12) / 0.08) ** 2 + (y / 0.3) ** 2 + (z / 0.12) ** 2
+    r_v2 = ((x + 0.12) / 0.08) ** 2 + (y / 0.3) ** 2 + (z / 0.12) ** 2
+    labels = np.zeros(SHAPE, np.uint8)
+    labels[r_head < 1] = 1
+    texture = np.cos(9 * x) * np.sin(7 * y)
+    labels[(r_brain < 1) & (texture >= 0)] = 2
+    labels[(r_brain < 1) & (texture < 0)] = 3
+    labels[(r_v1 < 1) | (r_v2 < 1)] = 4
+    return labels
+
+
+def write_nifti(path, data, affine):
+    """A minimal NIfTI-1 single file (uint8), gzipped, with the sform and qform set."""
+    hdr = bytearray(348)
+    struct.pack_into("<i", hdr, 0, 348)
+    dims = [3, *data.shape, 1, 1, 1, 1]
+    struct.pack_into("<8h", hdr, 40, *dims)
+    struct.pack_into("<hh", hdr, 70, 2, 8)  # datatype uint8, bitpix
+    pixdim = [1.0, *np.abs(np.diag(affine)[:3]), 1, 1, 1, 1]
+    struct.pack_into("<8f", hdr, 76, *pixdim)
+    struct.pack_into("<f", hdr, 108, 352.0)  # vox_offset
+    struct.pack_into("<ff", hdr, 112, 1.0, 0.0)  # scl_slope, scl_inter
+    struct.pack_into("<B", hdr, 123, 2 | 8)  # xyzt_units: mm, s
+    struct.pack_into("<hh", hdr, 252, 4, 4)  # qform_code, sform_code: MNI
+    struct.pack_into("<3f", hdr, 256, 0, 0, 0)  # quatern b, c, d: identity rotation
+    struct.pack_into("<3f", hdr, 268, *affine[:3, 3])  # qoffset x, y, z
+    for row in range(3):
+        struct.pack_into("<4f", hdr, 280 + 16 * row, *affine[row])  # srow_x, srow_y, srow_z
+    hdr[344:348] = b"n+1\0"
+    body = bytes(hdr) + b"\0" * 4 + np.ascontiguousarray(data).tobytes(order="F")
+    with gzip.open(path, "wb") as f:
+        f.write(body)
+
+
+def ellipsoid(center_vox, semi_vox, rings=24, segments=48):
+    """A closed ellipsoid (UV sphere) in millimetres through AFFINE, outward triangles."""
+    verts = [(0.0, 0.0, 1.0)]
+    for i in range(1, rings):
+        theta = np.pi * i / rings
+        for j in range(segments):
+            phi = 2 * np.pi * j / segments
+            verts.append((np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)))
+    verts.append((0.0, 0.0, -1.0))
+    v = np.array(verts) * semi_vox + center_vox
+    v = v @ AFFINE[:3, :3].T + AFFINE[:3, 3]
+    tris = []
+    last = len(verts) - 1
+    ring = lambda i, j: 1 + (i - 1) * segments + (j % segments)  # noqa: E731
+    for j in range(segments):
+        tris.append((0, ring(1, j), ring(1, j + 1)))
+        tris.append((last, ring(rings - 1, j + 1), ring(rings - 1, j)))
+    for i in range(1, rings - 1):
+        for j in range(segments):
+            a, b, c, d = ring(i, j), ring(i, j + 1), ring(i + 1, j), ring(i + 1, j + 1)
+            tris += [(a, c, b), (b, c, d)]
+    return v.astype("<f4"), np.array(tris, "<i4")
+
+
+def write_gifti(path, verts, tris):
+    """GIfTI with zlib+base64 data arrays, as nibabel writes by default."""
+    def array(intent, dtype, a):
+        data = base64.b64encode(zlib.compress(a.tobytes())).decode()
+        return (f'<DataArray Intent="{intent}" DataType="{dtype}" ArrayIndexingOrder="RowMajorOrder" '
+                f'Dimensionality="2" Dim0="{a.shape[0]}" Dim1="3" Encoding="GZipBase64Binary" '
+                f'Endian="LittleEndian" ExternalFileName="" ExternalFileOffset="">\n<MetaData/>\n'
+                f"<Data>{data}</Data>\n</DataArray>\n")
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<GIFTI Version="1.0" NumberOfDataArrays="2">\n'
+            "<MetaData/>\n<LabelTable/>\n"
+            + array("NIFTI_INTENT_POINTSET", "NIFTI_TYPE_FLOAT32", verts)
+            + array("NIFTI_INTENT_TRIANGLE", "NIFTI_TYPE_INT32", tris)
+            + "</GIFTI>\n")
+    pathlib.Path(path).write_text(text)
+
+
+def half(n):
+    return (n - 1) / 2
+
+
+def make_surfaces(workdir):
+    """The head (label 1) and the two ventricles (label 4), from the phantom's formulas."""
+    c = np.array([half(n) for n in SHAPE])
+    out = {}
+    out["head"] = ellipsoid(c, np.array([0.85, 0.95, 0.85]) * c)
+    out["ventricle_l"] = ellipsoid(c + np.array([-0.12, 0, 0]) * c, np.array([0.08, 0.3, 0.12]) * c)
+    out["ventricle_r"] = ellipsoid(c + np.array([0.12, 0, 0]) * c, np.array([0.08, 0.3, 0.12]) * c)
+    paths = {}
+    for name, (v, t) in out.items():
+        paths[name] = workdir / f"{name}.surf.gii"
+        write_gifti(paths[name], v, t)
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# Datasets
+
+def run(cmd, log):
+    log.write("$ " + " ".join(map(str, cmd)) + "\n")
+    log.flush()
+    subprocess.run([str(c) for c in cmd], check=True, stdout=log, stderr=log)
+
+
+def make_datasets(nprec, work, only):
+    """Returns the list of checks: dicts with name, source dir, layer kind and expectations."""
+    data = work / "data"
+    data.mkdir()
+    log = open(work / "nprec.log", "w")
+    vol = SAMPLE
+    checks = []
+
+    def want(name):
+        return not only or name in only
+
+    # The lossless reference every other image dataset is compared with.
+    run([nprec, "pyramid", "--flat", "--no-gzip", vol, data / "flat-raw"], log)
+    checks.append(dict(name="flat-raw", kind="image", expect="image"))
+    if want("flat-gzip"):
+        run([nprec, "pyramid", "--flat", vol, data / "flat-gzip"], log)
+        checks.append(dict(name="flat-gzip", kind="image", expect="same"))
+    if want("nested-gzip"):
+        run([nprec, "pyramid", vol, data / "nested-gzip"], log)
+        checks.append(dict(name="nested-gzip", kind="image", expect="same"))  # serve.py maps flat names
+    if want("jpeg"):
+        run([nprec, "scales", "--encoding", "jpeg", data / "flat-raw" / "info", data / "jpeg"], log)
+        run([nprec, "reencode", "--flat", data / "flat-raw", data / "jpeg"], log)
+        checks.append(dict(name="jpeg", kind="image", expect="close"))
+    if want("sharded"):
+        run([nprec, "pyramid", "--sharding", "auto", vol, data / "sharded"], log)
+        checks.append(dict(name="sharded", kind="image", expect="same"))
+    if want("sharded-multi"):
+        run([nprec, "pyramid", "--target-chunk-size", "16", "--sharding", "2,2,0", "--no-gzip",
+             vol, data / "sharded-multi"], log)
+        checks.append(dict(name="sharded-multi", kind="image", expect="same"))
+    if want("lowres"):
+        run([nprec, "pyramid", "--flat", "--target-chunk-size", "16", vol, data / "lowres"], log)
+        info = json.loads((data / "lowres" / "info").read_text())
+        checks.append(dict(name="lowres", kind="image", expect="image", zoom=3.0,
+                           scale_key=info["scales"][-1]["key"]))
+    if want("seg") or want("seg-mesh"):
+        write_nifti(work / "labels.nii.gz", make_labels(), AFFINE)
+        run([nprec, "pyramid", work / "labels.nii.gz", data / "seg", "--type", "segmentation",
+             "--encoding", "compressed_segmentation", "--downscaling-method", "majority",
+             "--flat"], log)
+    if want("seg"):
+        checks.append(dict(name="seg", kind="segmentation", expect="segments"))
+    if want("seg-mesh"):
+        shutil.copytree(data / "seg", data / "seg-mesh")
+        # The surfaces are in scanner millimetres; the inverse of transform.json puts them in
+        # the volume's frame (voxel_offset 0), where the viewer draws the segmentation.
+        t = np.array(json.loads((data / "seg-mesh" / "transform.json").read_text()), float)
+        inv = np.linalg.inv(t)
+        inv[:3, 3] /= 1e6  # nanometres -> millimetres
+        coord = ",".join(f"{v:.9g}" for v in inv[:3].ravel())
+        for name, path in make_surfaces(work).items():
+            run([nprec, "mesh", "convert", "--no-gzip", f"--coord-transform={coord}",
+                 "--mesh-name", name, path, data / "seg-mesh"], log)
+        (work / "mesh.csv").write_text("1,head\n4,ventricle_l,ventricle_r\n")
+        run([nprec, "mesh", "link", work / "mesh.csv", data / "seg-mesh"], log)
+        checks.append(dict(name="seg-mesh", kind="segmentation", expect="mesh",
+                           layout="3d", segments=[1], min_fraction=0.05))
+        # Label 4 has two fragments (one manifest listing both): small, but centred too.
+        checks.append(dict(name="seg-mesh-4", dir="seg-mesh", kind="segmentation",
+                           expect="mesh", layout="3d", segments=[4], min_fraction=0.002))
+    log.close()
+    return [c for c in checks if want(c["name"]) or want(c.get("dir", c["name"]))
+            or c["name"] == "flat-raw"]
+
+
+# ---------------------------------------------------------------------------------------------
+# One screenshot, in a child process (a dataset the viewer cannot load never finishes).
+
+def child(url, kind, out, layout, segments, zoom):
+    import neuroglancer
+    import neuroglancer.webdriver
+
+    neuroglancer.set_server_bind_address("127.0.0.1")
+    viewer = neuroglancer.Viewer()
+    with viewer.txn() as s:
+        if kind == "image":
+            s.layers["v"] = neuroglancer.ImageLayer(source=url)
+        else:
+            s.layers["v"] = neuroglancer.SegmentationLayer(source=url, segments=segments)
+        s.layout = layout
+        s.cross_section_scale = 0.002 * zoom  # metres per pixel: 2 mm voxels, `zoom` per pixel
+        s.projection_scale = 0.3
+        s.show_axis_lines = False
+        s.show_scale_bar = False
+        s.show_default_annotations = False
+        s.cross_section_background_color = "#000000"
+        s.projection_background_color = "#000000"
+    errors = []
+
+    def on_log(entry):
+        text = getattr(entry, "text", str(entry))
+        print(f"console.{getattr(entry, 'level', '?')}: {text}", file=sys.stderr, flush=True)
+        if "Error retrieving" in text:
+            errors.append(text)
+            if len(errors) == 1:  # give the other requests a moment, then give up
+                import threading
+                threading.Timer(3.0, lambda: os._exit(3)).start()
+
+    webdriver = neuroglancer.webdriver.Webdriver(
+        viewer, headless=True, docker=True, print_logs=False,
+        extra_command_line_args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
+    webdriver.add_log_listener(on_log)
+    shot = viewer.screenshot(size=list(SIZE))
+    pathlib.Path(out).write_bytes(shot.screenshot.image)
+    webdriver.driver.quit()
+    os._exit(0)
+
+
+def screenshot(check, port, shots, timeout):
+    out = shots / f"{check['name']}.png"
+    url = f"precomputed://http://127.0.0.1:{port}/{check.get('dir', check['name'])}"
+    cmd = [sys.executable, __file__, "--child", url, check["kind"], str(out),
+           check.get("layout", "4panel"), ",".join(map(str, check.get("segments", []))),
+           str(check.get("zoom", 0.4))]
+    env = dict(os.environ, SE_OFFLINE="true", SE_AVOID_STATS="true")
+    env.setdefault("SE_CHROMEDRIVER", shutil.which("chromedriver") or "")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True, text=True)
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+        status = proc.returncode
+    except subprocess.TimeoutExpired:
+        status = "timeout"
+        output = ""
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the child's own group: chromedriver, chromium
+        except ProcessLookupError:
+            pass
+        if status == "timeout":
+            output, _ = proc.communicate()
+    console = [line for line in output.splitlines() if line.startswith("console.")]
+    return (out if status == 0 and out.exists() else None), status, console
+
+
+# ---------------------------------------------------------------------------------------------
+# Judging a screenshot
+
+def load(path):
+    from PIL import Image
+    return np.asarray(Image.open(path).convert("RGB")).astype(int)
+
+
+def slice_panels(img):
+    """The 4panel layout: xy top left, xz top right, 3D bottom left, yz bottom right."""
+    h, w = img.shape[0] // 2, img.shape[1] // 2
+    return [img[:h, :w], img[:h, w:], img[h:, w:]]
+
+
+def grey_pixels(panel):
+    """Phantom pixels: grey (R=G=B) and brighter than the black background."""
+    return int(((panel[..., 0] == panel[..., 1]) & (panel[..., 1] == panel[..., 2])
+                & (panel[..., 0] > 15)).sum())
+
+
+def colours(panel, min_count):
+    sat = panel.max(-1) - panel.min(-1) > 60
+    keys, counts = np.unique(panel[sat].reshape(-1, 3), axis=0, return_counts=True)
+    return [tuple(k) for k, c in zip(keys, counts) if c >= min_count]
+
+
+def judge(check, img, reference, requests):
+    expect = check["expect"]
+    if expect in ("image", "same", "close"):
+        counts = [grey_pixels(p) for p in slice_panels(img)]
+        need = 300 if check.get("zoom", 0.4) > 1 else 5000
+        if min(counts) < need:
+            return False, f"slice panels nearly blank: {counts} phantom pixels (need {need} each)"
+        detail = f"phantom pixels per slice panel {counts}"
+        if "scale_key" in check:
+            key = check["scale_key"]
+            if not any(f"/{check.get('dir', check['name'])}/{key}/" in r for r, _ in requests):
+                return False, f"zoomed out but no request for the lowest scale {key}; {detail}"
+            detail += f", drew scale {key}"
+        if expect in ("same", "close") and reference is not None:
+            diff = np.abs(img - reference)
+            changed = float((diff.sum(-1) > 0).mean())
+            mean = float(diff.mean())
+            if expect == "same" and changed > 0.001:
+                return False, (f"differs from flat-raw: {changed:.2%} of pixels, mean |diff| "
+                               f"{mean:.2f}; {detail}")
+            if expect == "close" and mean > 3:
+                return False, f"far from flat-raw: mean |diff| {mean:.2f}; {detail}"
+            detail += (", identical to flat-raw" if changed == 0 else
+                       f", mean |diff| {mean:.2f} from flat-raw")
+        return True, detail
+    if expect == "blank":
+        counts = [grey_pixels(p) for p in slice_panels(img)]
+        missing = sum(1 for _, status in requests if status == "404")
+        if max(counts) > 0:
+            return False, f"expected blank (nested names), got phantom pixels {counts}"
+        return True, f"blank as expected: Neuroglancer asked for flat names, {missing} x 404"
+    if expect == "segments":
+        # Labels 1-4: scalp, two brain classes, ventricles; one slice may miss some of them.
+        found = [colours(p, 200) for p in slice_panels(img)]
+        union = set().union(*found)
+        per_panel = [len(c) for c in found]
+        if len(union) < 4 or min(per_panel) < 2:
+            return False, (f"{len(union)} segment colours in the slice panels (need 4), "
+                           f"per panel {per_panel}")
+        return True, f"{len(union)} segment colours in the slice panels, per panel {per_panel}"
+    if expect == "mesh":
+        ys, xs = np.nonzero(img.max(-1) - img.min(-1) > 30)
+        if len(xs) < check["min_fraction"] * img.shape[0] * img.shape[1]:
+            return False, f"3D panel nearly empty: {len(xs)} coloured pixels"
+        cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+        off = max(abs(cx - img.shape[1] / 2) / img.shape[1], abs(cy - img.shape[0] / 2) / img.shape[0])
+        if off > 0.05:
+            return False, f"mesh drawn off centre ({cx:.0f}, {cy:.0f}): not aligned with the volume"
+        return True, f"mesh drawn: {len(xs)} coloured pixels, centred at ({cx:.0f}, {cy:.0f})"
+    raise ValueError(expect)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+REQUEST = re.compile(r'"(?:GET|HEAD) (\S+) HTTP/[\d.]+" (\d{3})')
+
+
+def requests_since(log_path, offset):
+    with open(log_path) as f:
+        f.seek(offset)
+        text = f.read()
+    return REQUEST.findall(text)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        url, kind, out, layout, segments, zoom = sys.argv[2:8]
+        child(url, kind, out, layout, [int(s) for s in segments.split(",") if s], float(zoom))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("nprec", help="the nprec binary")
+    parser.add_argument("--keep", help="write datasets, logs and screenshots here (kept)")
+    parser.add_argument("--only", help="comma-separated dataset names")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds per dataset")
+    parser.add_argument("--serve", default=str(SERVE), help="the server script (DIR PORT)")
+    args = parser.parse_args()
+    nprec = pathlib.Path(args.nprec).resolve()
+    only = set(args.only.split(",")) if args.only else set()
+
+    if args.keep:
+        work = pathlib.Path(args.keep).resolve()
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+    else:
+        work = pathlib.Path(tempfile.mkdtemp(prefix="nprec-viewer-"))
+    shots = work / "shots"
+    shots.mkdir()
+    checks = make_datasets(nprec, work, only)
+
+    port = free_port()
+    server_log = work / "server.log"
+    server = subprocess.Popen([sys.executable, args.serve, str(work / "data"), str(port)],
+                              stdout=open(work / "server.out", "w"), stderr=open(server_log, "w"))
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        passed = failed = 0
+        reference = None
+        for check in checks:
+            offset = server_log.stat().st_size
+            t0 = time.time()
+            png, status, console = screenshot(check, port, shots, args.timeout)
+            requests = requests_since(server_log, offset)
+            elapsed = time.time() - t0
+            if png is None:
+                ok = False
+                bad = sorted({f"{path} -> {code}" for path, code in requests if code[0] != "2"})
+                errs = sorted({line.split(": ", 1)[-1][:200] for line in console if "rror" in line})
+                why = "timed out" if status == "timeout" else f"viewer gave up (exit {status})"
+                whole = sum(1 for path, code in requests if path.endswith(".shard") and code == "200")
+                if whole:  # Neuroglancer reads shards only with Range requests: 206 expected
+                    bad.insert(0, f"{whole} x .shard answered 200 (whole file), not 206: "
+                                  "the server ignores Range")
+                detail = f"{why}; failed requests: {bad[:4] or 'none'}; console errors: {errs[:3] or 'none'}"
+            else:
+                img = load(png)
+                ok, detail = judge(check, img, reference, requests)
+                if check["name"] == "flat-raw" and ok:
+                    reference = img
+            passed += ok
+            failed += not ok
+            print(f"{'PASS' if ok else 'FAIL'} {check['name']} ({elapsed:.1f} s): {detail}", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"screenshots and logs in {work}" if args.keep else f"screenshots in {shots}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
