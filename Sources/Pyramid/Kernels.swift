@@ -40,7 +40,7 @@ public enum Downscaler {
                     case .int8: majority(source, target, Int8.self, geometry)
                     case .uint16: majority(source, target, UInt16.self, geometry)
                     case .int16: majority(source, target, Int16.self, geometry)
-                    case .uint32: majority(source, target, UInt32.self, geometry)
+                    case .uint32: majorityUInt32(source, target, geometry)
                     case .int32: majority(source, target, Int32.self, geometry)
                     case .uint64: majority(source, target, UInt64.self, geometry)
                     case .int64: majority(source, target, Int64.self, geometry)
@@ -147,6 +147,144 @@ public enum Downscaler {
         }
     }
 
+    /// uint32 majority: full 2x2x2 blocks of even extents take the vector path.
+    static func majorityUInt32(_ source: UnsafeRawBufferPointer, _ target: UnsafeMutableRawBufferPointer, _ g: Geometry)
+    {
+        let (sx, sy, sz) = (g.size[0], g.size[1], g.size[2])
+        guard g.factors == [2, 2, 2], sx % 2 == 0, sy % 2 == 0, sz % 2 == 0 else {
+            majority(source, target, UInt32.self, g)
+            return
+        }
+        majority222UInt32(source.bindMemory(to: UInt32.self), target.bindMemory(to: UInt32.self), g)
+    }
+
+    /// 2x2x2 majority of uint32 labels (the usual segmentation type), 8 output voxels at once:
+    /// the 8 samples of each block as eight SIMD8 vectors (even and odd lanes of four 16-wide
+    /// row loads), counts from the 28 pairwise equalities, then a branch-free choice of the most
+    /// frequent, smallest on ties. Written for UInt32 alone: the same code generic over the
+    /// scalar type runs 30 times slower.
+    static func majority222UInt32(
+        _ input: UnsafeBufferPointer<UInt32>, _ output: UnsafeMutableBufferPointer<UInt32>, _ g: Geometry
+    ) {
+        let (sx, sy, sz) = (g.size[0], g.size[1], g.size[2])
+        let (ox, oy, oz) = (g.outSize[0], g.outSize[1], g.outSize[2])
+        let base = UnsafeRawPointer(input.baseAddress!)
+        let stride = MemoryLayout<UInt32>.stride
+        var o = 0
+        for c in 0..<g.channels {
+            for z in 0..<oz {
+                for y in 0..<oy {
+                    let r0 = ((c * sz + 2 * z) * sy + 2 * y) * sx
+                    let rows = (r0, r0 + sx, r0 + sx * sy, r0 + sx * sy + sx)
+                    var x = 0
+                    while x + 8 <= ox {
+                        let a = 2 * x
+                        let w0 = (base + (rows.0 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
+                        let w1 = (base + (rows.1 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
+                        let w2 = (base + (rows.2 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
+                        let w3 = (base + (rows.3 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
+                        let v = (
+                            w0.evenHalf, w0.oddHalf, w1.evenHalf, w1.oddHalf, w2.evenHalf, w2.oddHalf, w3.evenHalf,
+                            w3.oddHalf
+                        )
+                        let one = SIMD8<UInt32>(repeating: 1)
+                        let zero = SIMD8<UInt32>(repeating: 0)
+                        func eq(_ p: SIMD8<UInt32>, _ q: SIMD8<UInt32>) -> SIMD8<UInt32> {
+                            zero.replacing(with: one, where: p .== q)
+                        }
+                        let e01 = eq(v.0, v.1)
+                        let e02 = eq(v.0, v.2)
+                        let e03 = eq(v.0, v.3)
+                        let e04 = eq(v.0, v.4)
+                        let e05 = eq(v.0, v.5)
+                        let e06 = eq(v.0, v.6)
+                        let e07 = eq(v.0, v.7)
+                        let e12 = eq(v.1, v.2)
+                        let e13 = eq(v.1, v.3)
+                        let e14 = eq(v.1, v.4)
+                        let e15 = eq(v.1, v.5)
+                        let e16 = eq(v.1, v.6)
+                        let e17 = eq(v.1, v.7)
+                        let e23 = eq(v.2, v.3)
+                        let e24 = eq(v.2, v.4)
+                        let e25 = eq(v.2, v.5)
+                        let e26 = eq(v.2, v.6)
+                        let e27 = eq(v.2, v.7)
+                        let e34 = eq(v.3, v.4)
+                        let e35 = eq(v.3, v.5)
+                        let e36 = eq(v.3, v.6)
+                        let e37 = eq(v.3, v.7)
+                        let e45 = eq(v.4, v.5)
+                        let e46 = eq(v.4, v.6)
+                        let e47 = eq(v.4, v.7)
+                        let e56 = eq(v.5, v.6)
+                        let e57 = eq(v.5, v.7)
+                        let e67 = eq(v.6, v.7)
+                        let n0 = e01 &+ e02 &+ e03 &+ e04 &+ e05 &+ e06 &+ e07
+                        let n1 = e01 &+ e12 &+ e13 &+ e14 &+ e15 &+ e16 &+ e17
+                        let n2 = e02 &+ e12 &+ e23 &+ e24 &+ e25 &+ e26 &+ e27
+                        let n3 = e03 &+ e13 &+ e23 &+ e34 &+ e35 &+ e36 &+ e37
+                        let n4 = e04 &+ e14 &+ e24 &+ e34 &+ e45 &+ e46 &+ e47
+                        let n5 = e05 &+ e15 &+ e25 &+ e35 &+ e45 &+ e56 &+ e57
+                        let n6 = e06 &+ e16 &+ e26 &+ e36 &+ e46 &+ e56 &+ e67
+                        let n7 = e07 &+ e17 &+ e27 &+ e37 &+ e47 &+ e57 &+ e67
+                        var best = v.0
+                        var count = n0
+                        @inline(__always) func consider(_ value: SIMD8<UInt32>, _ n: SIMD8<UInt32>) {
+                            let better = (n .> count) .| ((n .== count) .& (value .< best))
+                            best.replace(with: value, where: better)
+                            count.replace(with: n, where: better)
+                        }
+                        consider(v.1, n1)
+                        consider(v.2, n2)
+                        consider(v.3, n3)
+                        consider(v.4, n4)
+                        consider(v.5, n5)
+                        consider(v.6, n6)
+                        consider(v.7, n7)
+                        for lane in 0..<8 { output[o + x + lane] = best[lane] }
+                        x += 8
+                    }
+                    while x < ox {
+                        let a = 2 * x
+                        output[o + x] = mode8(
+                            input[rows.0 + a], input[rows.0 + a + 1], input[rows.1 + a], input[rows.1 + a + 1],
+                            input[rows.2 + a], input[rows.2 + a + 1], input[rows.3 + a], input[rows.3 + a + 1])
+                        x += 1
+                    }
+                    o += ox
+                }
+            }
+        }
+    }
+
+    /// The most frequent of 8 values, the smallest among equally frequent ones: a uniform block
+    /// at once, else counts from the 28 pairwise equalities.
+    @inline(__always)
+    static func mode8<T: Comparable>(_ v0: T, _ v1: T, _ v2: T, _ v3: T, _ v4: T, _ v5: T, _ v6: T, _ v7: T) -> T {
+        if v0 == v1 && v0 == v2 && v0 == v3 && v0 == v4 && v0 == v5 && v0 == v6 && v0 == v7 { return v0 }
+        return withUnsafeBytes(of: (v0, v1, v2, v3, v4, v5, v6, v7)) { raw in
+            let v = raw.bindMemory(to: T.self)
+            var counts = (1, 1, 1, 1, 1, 1, 1, 1)
+            return withUnsafeMutableBytes(of: &counts) { countRaw in
+                let n = countRaw.bindMemory(to: Int.self)
+                for i in 0..<7 {
+                    for j in (i + 1)..<8 where v[i] == v[j] {
+                        n[i] += 1
+                        n[j] += 1
+                    }
+                }
+                var best = v[0]
+                var bestCount = n[0]
+                for i in 1..<8 where n[i] > bestCount || (n[i] == bestCount && v[i] < best) {
+                    best = v[i]
+                    bestCount = n[i]
+                }
+                return best
+            }
+        }
+    }
+
     /// Full 2x2x2 blocks (even extents): a uniform block is answered at once; otherwise the
     /// count of each of the 8 values comes from the 28 pairwise equalities, and the most
     /// frequent value wins, the smallest among equally frequent ones.
@@ -165,43 +303,9 @@ public enum Downscaler {
                     let r3 = r2 + sx
                     for x in 0..<ox {
                         let a = 2 * x
-                        let v0 = input[r0 + a]
-                        let v1 = input[r0 + a + 1]
-                        let v2 = input[r1 + a]
-                        let v3 = input[r1 + a + 1]
-                        let v4 = input[r2 + a]
-                        let v5 = input[r2 + a + 1]
-                        let v6 = input[r3 + a]
-                        let v7 = input[r3 + a + 1]
-                        if v0 == v1 && v0 == v2 && v0 == v3 && v0 == v4 && v0 == v5 && v0 == v6 && v0 == v7 {
-                            output[o + x] = v0
-                            continue
-                        }
-                        let values = (v0, v1, v2, v3, v4, v5, v6, v7)
-                        output[o + x] = withUnsafeBytes(of: values) { raw in
-                            let v = raw.bindMemory(to: T.self)
-                            var counts = (0, 0, 0, 0, 0, 0, 0, 0)
-                            withUnsafeMutableBytes(of: &counts) { countRaw in
-                                let n = countRaw.bindMemory(to: Int.self)
-                                for i in 0..<8 { n[i] = 1 }
-                                for i in 0..<7 {
-                                    for j in (i + 1)..<8 where v[i] == v[j] {
-                                        n[i] += 1
-                                        n[j] += 1
-                                    }
-                                }
-                            }
-                            return withUnsafeBytes(of: counts) { countRaw in
-                                let n = countRaw.bindMemory(to: Int.self)
-                                var best = v[0]
-                                var bestCount = n[0]
-                                for i in 1..<8 where n[i] > bestCount || (n[i] == bestCount && v[i] < best) {
-                                    best = v[i]
-                                    bestCount = n[i]
-                                }
-                                return best
-                            }
-                        }
+                        output[o + x] = mode8(
+                            input[r0 + a], input[r0 + a + 1], input[r1 + a], input[r1 + a + 1], input[r2 + a],
+                            input[r2 + a + 1], input[r3 + a], input[r3 + a + 1])
                     }
                     o += ox
                 }

@@ -171,7 +171,7 @@ struct SplitMix {
     @Test(arguments: [DataType.uint8, .uint16, .uint32, .uint64, .int16, .float32])
     func matchesADirectCount(type: DataType) {
         var generator = SplitMix(seed: 11)
-        let size = [8, 6, 4]
+        let size = [36, 6, 4]  // 18 outputs per row: two vector steps of 8 and a tail of 2
         let count = size.reduce(1, *) * 2
         // Few distinct values, so that ties and runs occur.
         let small = (0..<count).map { _ in Int(generator.next() % 4) }
@@ -190,12 +190,12 @@ struct SplitMix {
         for c in 0..<2 {
             for z in 0..<2 {
                 for y in 0..<3 {
-                    for x in 0..<4 {
+                    for x in 0..<18 {
                         var counts: [Int: Int] = [:]
                         for dz in 0..<2 {
                             for dy in 0..<2 {
                                 for dx in 0..<2 {
-                                    let i = (((c * 4 + 2 * z + dz) * 6 + 2 * y + dy) * 8) + 2 * x + dx
+                                    let i = (((c * 4 + 2 * z + dz) * 6 + 2 * y + dy) * 36) + 2 * x + dx
                                     counts[small[i], default: 0] += 1
                                 }
                             }
