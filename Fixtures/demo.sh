@@ -7,10 +7,10 @@ OUT=out/sample
 rm -rf "$OUT"
 run() { echo "\$ $*"; "$@"; }
 run "$NPREC" info "$SAMPLE" "$OUT"
-run "$NPREC" scales "$OUT/info_fullres.json" "$OUT"
+run "$NPREC" scales --target-chunk-size 32 "$OUT/info_fullres.json" "$OUT"
 run "$NPREC" stats "$OUT"
 run "$NPREC" convert "$SAMPLE" "$OUT"
-if "$NPREC" downscale "$OUT" 2>/dev/null; then echo "\$ $NPREC downscale $OUT"; fi
+run "$NPREC" downscale "$OUT"
 echo
 echo "Converted $SAMPLE into $OUT:"
 find "$OUT" -type f | sort | sed 's/^/  /' | head -12

@@ -18,7 +18,10 @@ final class Progress: @unchecked Sendable {
         self.total = max(total, 0)
         self.unit = unit
         self.live = live
-        if !live { Console.note("\(label): \(total) \(unit)") }
+        if !live {
+            Console.note("\(label): \(total) \(unit)")
+            lastDraw = start
+        }
     }
 
     func advance(by count: Int = 1) {
@@ -30,11 +33,13 @@ final class Progress: @unchecked Sendable {
                     lastDraw = now
                     draw(now)
                 }
-            } else if total >= 20 {
+            } else if total > 0 {
+                // Logs: a line per 10% at most, and none more often than every 2 seconds.
                 let decile = done * 10 / total
-                if decile > lastDecile && decile < 10 && done > 0 {
+                if decile > lastDecile && decile > 0 && decile < 10 && now.timeIntervalSince(lastDraw) >= 2 {
                     lastDecile = decile
-                    if decile > 0 { Console.note("\(label): \(done)/\(total) \(unit) (\(decile * 10)%)") }
+                    lastDraw = now
+                    Console.note("\(label): \(done)/\(total) \(unit) (\(decile * 10)%)")
                 }
             }
         }
