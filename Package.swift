@@ -29,16 +29,23 @@ let package = Package(
         .target(name: "Precomputed", dependencies: ["Codecs"]),
         // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.
         .target(name: "Encoding", dependencies: ["Precomputed", "Codecs"]),
+        // The engine of all chunk work: units, plans split between tasks, resume, the sink.
+        .target(name: "Engine", dependencies: ["Precomputed", "Encoding"]),
         // Downscaling kernels and the scale-by-scale scheduler.
-        .target(name: "Pyramid", dependencies: ["Precomputed", "Encoding"]),
+        .target(name: "Pyramid", dependencies: ["Precomputed", "Encoding", "Engine"]),
         // 2-D slice stacks (PNG, TIFF, JPEG), read band by band, any anatomical orientation.
-        .target(name: "Slices", dependencies: ["Precomputed", "Encoding", "Codecs"]),
+        .target(name: "Slices", dependencies: ["Precomputed", "Encoding", "Codecs", "Engine"]),
         // NIfTI-1/2 reader with streaming slabs.
         .target(name: "NIfTI", dependencies: ["Codecs"]),
+        // Volume files and other datasets as sources of the engine: convert and reencode.
+        .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "NIfTI"]),
         .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
         // Command registry, option parser, help, completion and the commands.
         .target(
-            name: "NPrecCLI", dependencies: ["Precomputed", "Encoding", "Pyramid", "Slices", "NIfTI", "Mesh", "Codecs"]),
+            name: "NPrecCLI",
+            dependencies: [
+                "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "NIfTI", "Mesh", "Codecs",
+            ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // Single-core throughput of each stage, for `make bench`.
         .executableTarget(
@@ -50,8 +57,9 @@ let package = Package(
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
         .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
-        .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed", "Codecs"]),
+        .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed", "Codecs", "Engine"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,6 +14,8 @@ public enum ValueType: Sendable {
     case numbers(counts: [Int])
     /// A path.
     case path(PathKind)
+    /// `I/N`: task I of N, 0 <= I < N.
+    case task
 }
 
 public enum PathKind: Sendable { case file, directory }

@@ -18,6 +18,17 @@ public enum OptionGroups {
             default: "the number of cores"),
     ]
 
+    /// How the work is split and resumed (every command that writes chunks).
+    static let work: [OptionSpec] = [
+        OptionSpec(
+            "task", value: ("I/N", .task),
+            help:
+                "Do task I's share of N (0 <= I < N): tasks write disjoint files and may run anywhere that sees DEST, "
+                + "in any order; a final 'nprec downscale DEST' without --task finishes a split pyramid."),
+        OptionSpec(
+            "resume", help: "Skip what is already written (files appear whole or not at all) and remove leftover temporary files."),
+    ]
+
     /// How voxel values are read from a volume file.
     static let volumeReading: [OptionSpec] = [
         OptionSpec("ignore-scaling", help: "Ignore the header's slope and intercept (scl_slope, scl_inter)."),

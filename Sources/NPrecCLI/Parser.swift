@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// The hand-rolled argument parser: options anywhere, `--opt=value` and `--opt value`, short
@@ -99,6 +100,13 @@ enum Parser {
             guard let value = Double(text), value.isFinite else { throw bad("'\(text)' is not a number") }
         case .text, .path:
             guard !text.isEmpty else { throw bad("the value is empty") }
+        case .task:
+            guard TaskSlice(text) == nil else { return }
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 0 {
+                throw bad("task \(index) does not exist in \(count) task\(count > 1 ? "s" : "") (tasks are numbered 0 to \(count - 1))")
+            }
+            throw bad("'\(text)' is not I/N with 0 <= I < N (task I of N, e.g. 0/4)")
         case .choice(let words):
             guard words.contains(text) else {
                 let close = closestNames(to: text, among: words)

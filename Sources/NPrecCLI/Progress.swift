@@ -1,8 +1,9 @@
+import Engine
 import Foundation
 
 /// Progress of long work on stderr: a live bar on a terminal, a plain line every ~10%
 /// otherwise (logs of Makefiles and pipelines stay short). Thread-safe.
-final class Progress: @unchecked Sendable {
+final class Progress: StepProgress, @unchecked Sendable {
     private let label: String
     private let total: Int
     private let unit: String
@@ -24,7 +25,9 @@ final class Progress: @unchecked Sendable {
         }
     }
 
-    func advance(by count: Int = 1) {
+    func advance() { advance(by: 1) }
+
+    func advance(by count: Int) {
         lock.withLock {
             done += count
             let now = Date()

@@ -10,6 +10,7 @@ public enum Registry {
         PyramidCommand.command,
         StatsCommand.command,
         ReencodeCommand.command,
+        PlanCommand.command,
         MeshCommand.command,
         CompletionCommand.command,
         HelpCommand.command,

@@ -79,6 +79,26 @@ public struct Dataset: Sendable {
             hint: "the chunk is absent in both layouts, plain and .gz")
     }
 
+    /// Whether a chunk is written with this dataset's storage options, absent, or written
+    /// with other ones (the other layout, or gzipped where this is not, or the reverse).
+    public enum ChunkState: Equatable, Sendable {
+        case written, absent
+        case otherStorage(path: String)
+    }
+
+    public func chunkState(key: String, box: ChunkBox, encoding: ChunkEncoding? = nil) -> ChunkState {
+        let gzip = options.gzip && !(encoding?.isImage ?? false)
+        let own = chunkPath(key: key, box: box) + (gzip ? ".gz" : "")
+        if FileIO.isFile(own) { return .written }
+        for layout in [ChunkLayout.flat, .nested] {
+            let base = path(layout.relativePath(key: key, box: box))
+            for candidate in [base, base + ".gz"] where candidate != own && FileIO.isFile(candidate) {
+                return .otherStorage(path: candidate)
+            }
+        }
+        return .absent
+    }
+
     /// True when the chunk exists in either layout, plain or gzipped.
     public func chunkExists(key: String, box: ChunkBox) -> Bool {
         [ChunkLayout.flat, .nested].contains { layout in

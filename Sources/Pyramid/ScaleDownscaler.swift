@@ -1,4 +1,5 @@
 import Encoding
+import Engine
 import Foundation
 import Precomputed
 
@@ -45,7 +46,7 @@ public struct ScaleDownscaler: Sendable {
         self.options = options
         let old = info.scales[source]
         let new = info.scales[source + 1]
-        let factors = (0..<3).map { old.size[$0] == new.size[$0] ? 1 : 2 }
+        let factors = DownscaleGeometry.factors(from: old, to: new)
         guard (0..<3).allSatisfy({ new.size[$0] == (old.size[$0] + factors[$0] - 1) / factors[$0] }),
             old.chunkSizes?.count == 1, new.chunkSizes?.count == 1
         else {
@@ -64,8 +65,9 @@ public struct ScaleDownscaler: Sendable {
     public var sourceIsLossy: Bool { ChunkEncoding(name: info.scales[source].encoding ?? "raw")?.isLossy ?? false }
     public var chunkCount: Int { ChunkGrid(scale: info.scales[source + 1]).chunkCount }
 
-    /// Writes every chunk of the target scale; `progress` is called after each.
-    public func run(progress: @Sendable @escaping () -> Void) throws {
+    /// Writes the chunks of `units` of the target scale (its plan's units, in write order);
+    /// `progress` is called after each chunk.
+    public func run(units: [Int], plan: ScalePlan, progress: @Sendable () -> Void) throws {
         let oldScale = info.scales[source]
         let newScale = info.scales[source + 1]
         let oldFormat = ChunkFormat(info: info, scale: oldScale)
@@ -73,30 +75,16 @@ public struct ScaleDownscaler: Sendable {
             info: info, scale: newScale, jpegQuality: options.jpegQuality, jpegPlane: options.jpegPlane)
         try newFormat.checkWritable()
         let reader = ScaleReader(dataset: dataset, scale: oldScale)
-        let writer = ScaleWriter(dataset: dataset, scale: newScale, encoding: newFormat.encoding)
-        let newOffset = newScale.offset
-        let boxes = writer.boxesInWriteOrder
+        let sink = ScaleSink(dataset: dataset, plan: plan, format: newFormat)
         let factors = self.factors
         let options = self.options
-        try parallelChunks(boxes.count, jobs: options.jobs) { index in
-            let box = boxes[index]
-            // The source region, in the old scale's voxels (voxel_offset excluded).
-            let lower = [
-                (box.x.lowerBound - newOffset[0]) * factors[0], (box.y.lowerBound - newOffset[1]) * factors[1],
-                (box.z.lowerBound - newOffset[2]) * factors[2],
-            ]
-            let upper = [
-                min((box.x.upperBound - newOffset[0]) * factors[0], oldScale.size[0]),
-                min((box.y.upperBound - newOffset[1]) * factors[1], oldScale.size[1]),
-                min((box.z.upperBound - newOffset[2]) * factors[2], oldScale.size[2]),
-            ]
-            let region = try reader.readRegion(format: oldFormat, lower: lower, upper: upper)
-            let block = Downscaler.downscale(
-                region, factors: factors, method: options.method, outsideValue: options.outsideValue)
-            precondition(block.size == box.size)
-            try writer.write(newFormat.encode(block.values, size: box.size), box: box)
-            progress()
+        try Engine.run(units: units, plan: plan, sink: sink, jobs: options.jobs, progress: progress) { box in
+            let region = DownscaleGeometry.sourceRegion(of: box, target: newScale, source: oldScale, factors: factors)
+            let block = try reader.readRegion(format: oldFormat, lower: region.lower, upper: region.upper)
+            let result = Downscaler.downscale(
+                block, factors: factors, method: options.method, outsideValue: options.outsideValue)
+            precondition(result.size == box.size)
+            return result.values
         }
-        try writer.finish()
     }
 }

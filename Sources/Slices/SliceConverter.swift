@@ -1,4 +1,5 @@
 import Encoding
+import Engine
 import Foundation
 import Precomputed
 
@@ -13,11 +14,13 @@ public struct SliceConverter: Sendable {
     public let dataset: Dataset
     public let jobs: Int
     public let open: SliceOpener
+    public let selection: WorkSelection
 
     public init(
         stack: SliceStack, orientation: SliceOrientation, info: VolumeInfo, dataset: Dataset, jobs: Int,
-        open: @escaping SliceOpener
+        selection: WorkSelection = .everything, open: @escaping SliceOpener
     ) {
+        self.selection = selection
         self.stack = stack
         self.orientation = orientation
         self.info = info
@@ -65,15 +68,26 @@ public struct SliceConverter: Sendable {
         }.sorted { $0.1.lowerBound < $1.1.lowerBound }
     }
 
-    public func run(progress: @Sendable @escaping () -> Void) throws {
+    /// Writes the selected units of scale 0, group of slices by group: groups and bands without
+    /// a selected chunk are not read.
+    public func run(reporter: any WorkReporter = SilentReporter()) throws {
         try check()
         let scale = info.scales[0]
         let format = ChunkFormat(info: info, scale: scale)
         try format.checkWritable()
         let output = format.dataType
         let mapping = ValueMapping(input: stack.sampleType, output: output)
-        let writer = ScaleWriter(dataset: dataset, scale: scale, encoding: format.encoding)
-        let grid = ChunkGrid(scale: scale)
+        let plan = ScalePlan(scale: scale, index: 0)
+        let units = try FirstScale.pending(plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
+        var wanted = [Bool](repeating: false, count: plan.chunkCount)
+        for unit in units {
+            for cell in plan.cells(of: unit) { wanted[cell] = true }
+        }
+        let sink = ScaleSink(dataset: dataset, plan: plan, format: format)
+        let progress = reporter.begin(
+            "writing \(plan.key)\(selection.task.map { ", task \($0)" } ?? "")",
+            total: Engine.chunkCount(units, plan: plan))
+        let grid = plan.grid
         let chunk = grid.chunkSize
         let size = scale.size
         let width = stack.width
@@ -84,7 +98,18 @@ public struct SliceConverter: Sendable {
         let groups = inputRanges(axis: 2, size: size, chunk: chunk)
         let orientation = self.orientation
         let inputSize = [stack.width, stack.height, stack.sliceCount]
+        // The cell of the chunk at (column, band, group) cells of the input axes.
+        let cellOf = { @Sendable (column: Int, band: Int, group: Int) -> Int in
+            var cell = [0, 0, 0]
+            cell[orientation.axis[0]] = column
+            cell[orientation.axis[1]] = band
+            cell[orientation.axis[2]] = group
+            return plan.cell(x: cell[0], y: cell[1], z: cell[2])
+        }
+        do {
         for group in groups {
+            guard rows.contains(where: { band in columns.contains { wanted[cellOf($0.cell, band.cell, group.cell)] } })
+            else { continue }
             let slices = Array(group.range)
             // One open reader per slice of the group and directory.
             let readerCount = slices.count * stack.directories.count
@@ -106,6 +131,7 @@ public struct SliceConverter: Sendable {
             }
             for band in rows {
                 let bandRows = band.range.count
+                let bandColumns = columns.filter { wanted[cellOf($0.cell, band.cell, group.cell)] }
                 // The band, planar: [channel][slice][row][column].
                 let planeSize = width * bandRows
                 let bandBuffer = SharedBuffer(count: stack.channels * slices.count * planeSize * element)
@@ -124,25 +150,25 @@ public struct SliceConverter: Sendable {
                         }
                     }
                 }
-                try parallelChunks(columns.count, jobs: jobs) { index in
-                    let column = columns[index]
-                    // The output chunk: cells along the RAS axes of column, row and slice.
-                    var cell = [0, 0, 0]
-                    cell[orientation.axis[0]] = column.cell
-                    cell[orientation.axis[1]] = band.cell
-                    cell[orientation.axis[2]] = group.cell
-                    let box = grid.box(cell[0], cell[1], cell[2])
+                try parallelChunks(bandColumns.count, jobs: jobs) { index in
+                    let column = bandColumns[index]
+                    let box = plan.box(ofCell: cellOf(column.cell, band.cell, group.cell))
                     let values = bandBuffer.gather(
                         box: box, offset: scale.offset, orientation: orientation, inputSize: inputSize,
                         origin: [0, band.range.lowerBound, group.range.lowerBound],
                         bandSize: [width, bandRows, slices.count], channels: stack.channels, element: element)
                     let converted = mapping.isIdentity ? values : mapping.convert(values)
-                    try writer.write(format.encode(converted, size: box.size), box: box)
-                    progress()
+                    try sink.write(converted, box: box)
+                    progress.advance()
                 }
             }
         }
-        try writer.finish()
+        try sink.finish()
+        } catch {
+            sink.discard()
+            throw error
+        }
+        progress.finish()
     }
 }
 

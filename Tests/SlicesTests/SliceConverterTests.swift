@@ -105,7 +105,7 @@ final class MemoryImage: SliceImage, @unchecked Sendable {
             ])
         let converter = SliceConverter(
             stack: stack, orientation: orientation, info: info, dataset: dataset, jobs: 3, open: open)
-        try converter.run {}
+        try converter.run()
         for box in ChunkGrid(scale: info.scales[0]).boxes {
             let bytes = try dataset.readChunk(key: "k", box: box)
             let values = bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Precomputed
 
@@ -12,6 +13,11 @@ extension Invocation {
     /// `--jobs`, default the number of cores.
     var jobs: Int { int("jobs") ?? ProcessInfo.processInfo.activeProcessorCount }
 
+    /// `--task I/N` and `--resume`.
+    var selection: WorkSelection {
+        WorkSelection(task: string("task").flatMap(TaskSlice.init), resume: flag("resume"))
+    }
+
     /// The dataset description options (`--type`, `--encoding`, `--target-chunk-size`, `--max-scales`).
     var scalesOptions: ScalesOptions {
         ScalesOptions(
@@ -23,3 +29,10 @@ extension Invocation {
 
 /// A warning sink that prints `nprec: warning: ...` on stderr.
 let printWarning: WarningSink = { Console.warn($0) }
+
+/// Progress bars and messages on stderr for the engine's work.
+struct ConsoleReporter: WorkReporter {
+    func begin(_ label: String, total: Int) -> any StepProgress { Progress(label, total: total) }
+    func note(_ message: String) { Console.note(message) }
+    func warn(_ message: String) { Console.warn(message) }
+}

@@ -1,4 +1,5 @@
 import Encoding
+import Engine
 import Precomputed
 import Pyramid
 
@@ -22,23 +23,9 @@ enum DownscaleRunner {
     }
 
     static func downscaleAll(dataset: Dataset, info: VolumeInfo, invocation: Invocation) throws {
-        let options = options(invocation, info: info)
-        if info.scales.count < 2 { Console.note("\(dataset.path("info")) has one scale: nothing to downscale") }
-        // Check every step before writing anything.
-        let steps = try (0..<max(info.scales.count - 1, 0)).map {
-            try ScaleDownscaler(dataset: dataset, info: info, source: $0, options: options)
-        }
-        for step in steps {
-            if step.sourceIsLossy {
-                Console.warn(
-                    "using data stored in a lossy format (scale \(step.sourceKey)) as an input for downscaling "
-                        + "(to scale \(step.targetKey))")
-            }
-            let progress = Progress(
-                "computing scale \(step.targetKey) (\(options.method.rawValue))", total: step.chunkCount)
-            try step.run { progress.advance() }
-            progress.finish()
-        }
+        try PyramidScheduler.downscale(
+            dataset: dataset, info: info, options: options(invocation, info: info), selection: invocation.selection,
+            reporter: ConsoleReporter())
     }
 }
 
@@ -78,7 +65,7 @@ enum PyramidRunner {
         )
         if let source {
             _ = try InfoRunner.writeTransform(source, dataset: dataset)
-            try VolumeConverter(source: source, info: info, dataset: dataset, jobs: invocation.jobs).run()
+            try ConvertRunner.convert(source, info: info, dataset: dataset, invocation: invocation)
         } else {
             try SliceRunner.convert(invocation, inputs: inputs, dataset: dataset, info: info)
         }

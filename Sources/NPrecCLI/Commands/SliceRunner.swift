@@ -74,10 +74,8 @@ enum SliceRunner {
         let stack = try stack(inputs)
         let converter = SliceConverter(
             stack: stack, orientation: orientation, info: info, dataset: dataset, jobs: invocation.jobs,
-            open: SliceReaders.open)
+            selection: invocation.selection, open: SliceReaders.open)
         try converter.check()
-        let progress = Progress("writing \(info.scales[0].key!)", total: ChunkGrid(scale: info.scales[0]).chunkCount)
-        try converter.run { progress.advance() }
-        progress.finish()
+        try converter.run(reporter: ConsoleReporter())
     }
 }

@@ -45,7 +45,7 @@ enum ConvertCommand {
             "nprec convert brain.nii.gz out/",
             "nprec convert --flat --no-gzip brain.nii out/",
         ],
-        options: OptionGroups.volumeReading + [OptionGroups.inputOrientation] + OptionGroups.storage,
+        options: OptionGroups.volumeReading + [OptionGroups.inputOrientation] + OptionGroups.work + OptionGroups.storage,
         positionals: [
             Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
             Positional("DEST", "Dataset directory holding info.", completion: .directory),
@@ -62,7 +62,7 @@ enum DownscaleCommand {
             sizes say. Use average for images, majority for labels, stride for speed.
             """,
         examples: ["nprec downscale out/", "nprec downscale --downscaling-method majority labels/"],
-        options: OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.storage,
+        options: OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.work + OptionGroups.storage,
         positionals: [Positional("DEST", "Dataset directory holding info.", completion: .directory)],
         run: DownscaleRunner.run)
 }
@@ -78,7 +78,7 @@ enum PyramidCommand {
         ],
         options: OptionGroups.volumeReading + OptionGroups.description
             + [OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation]
-            + OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.storage,
+            + OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.work + OptionGroups.storage,
         positionals: [
             Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
             Positional("DEST", "Dataset directory (created).", completion: .directory),
@@ -95,7 +95,7 @@ enum ReencodeCommand {
             "nprec scales out/info_fullres.json jpeg/ --encoding jpeg",
             "nprec reencode out/ jpeg/ --jpeg-quality 90",
         ],
-        options: OptionGroups.reencode + OptionGroups.jpeg + OptionGroups.storage,
+        options: OptionGroups.reencode + OptionGroups.jpeg + OptionGroups.work + OptionGroups.storage,
         positionals: [
             Positional("SOURCE", "Dataset to read.", completion: .directory),
             Positional("DEST", "Dataset to write (its info gives the encoding).", completion: .directory),
