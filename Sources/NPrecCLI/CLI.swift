@@ -6,6 +6,7 @@ import Precomputed
 /// does not display as is.
 public enum CLI {
     public static func main(_ argv: [String]) -> Int32 {
+        Signals.install()
         var path: [String] = []
         do {
             return try dispatch(Array(argv.dropFirst()), path: &path)

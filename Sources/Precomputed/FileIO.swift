@@ -6,43 +6,72 @@ import Foundation
     import Darwin
 #endif
 
-/// File reading and writing. Writes go to a temporary file in the same directory that is
-/// renamed into place, so an interrupted run never leaves a torn file under its final name.
+/// File reading and writing. Writes go to a temporary file in the same directory (see
+/// `TempFiles`) that is renamed into place, so an interrupted run never leaves a torn file under
+/// its final name.
 public enum FileIO {
     /// Writes `bytes` to `path` atomically, creating the parent directories.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         try bytes.withUnsafeBytes { try writeAtomically($0, to: path) }
     }
 
+    /// Writes `bytes` to `path` atomically, through a temporary file registered with `TempFiles`.
     public static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        if !directory.isEmpty { try makeDirectories(directory) }
-        let temporary =
-            (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ioError(path) }
+        let (fd, temporary) = try TempFiles.create(finalPath: path)
+        do {
+            try writeAll(fd, bytes, path: path)
+        } catch {
+            close(fd)
+            TempFiles.discard(tempPath: temporary)
+            throw error
+        }
+        guard close(fd) == 0 else {
+            let error = ioError(path)
+            TempFiles.discard(tempPath: temporary)
+            throw error
+        }
+        try TempFiles.commit(tempPath: temporary, to: path)
+    }
+
+    /// Writes all of `bytes` at the current position of `fd`; errors name `path`.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         var written = 0
         while written < bytes.count {
             let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
             if count < 0 {
                 if errno == EINTR { continue }
-                let error = ioError(path)
-                close(fd)
-                unlink(temporary)
-                throw error
+                throw ioError(path)
             }
             written += count
         }
-        guard close(fd) == 0 else {
-            let error = ioError(path)
-            unlink(temporary)
-            throw error
+    }
+
+    /// Writes all of `bytes` at `offset` of `fd` (`pwrite`); errors name `path`.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ioError(path)
+            }
+            written += count
         }
-        guard rename(temporary, path) == 0 else {
-            let error = ioError(path)
-            unlink(temporary)
-            throw error
+    }
+
+    /// Fills `buffer` from `offset` of `fd` (`pread`); a file that ends first is an error naming `path`.
+    static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String)
+        throws
+    {
+        var done = 0
+        while done < buffer.count {
+            let count = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ioError(path)
+            }
+            if count == 0 { throw PrecomputedError.io(path: path, problem: "file ends at \(offset + UInt64(done))") }
+            done += count
         }
     }
 

@@ -128,28 +128,54 @@ public struct ShardingLayout: Sendable {
     public var indexSize: Int { 16 << spec.minishardBits }
 }
 
-/// Building and reading shard files.
-public enum ShardFile {
-    /// A shard holding `chunks` (id and data already encoded in the chunk's encoding; each blob
-    /// is compressed here with the spec's data_encoding). Layout: the shard index, then per
-    /// minishard its chunks in ascending id order and its minishard index.
-    public static func build(_ chunks: [(id: UInt64, data: [UInt8])], layout: ShardingLayout) throws -> [UInt8] {
+/// The arrangement of one shard file, the single definition that `ShardFile.build` and
+/// `ShardSpool` share: the shard index, then per minishard in ascending order its chunk blobs
+/// in ascending id order, back to back, and its minishard index. An empty minishard gets the
+/// range `[o, o)`, `o` being where the next piece starts.
+struct ShardAssembly {
+    enum Piece {
+        /// The stored blob of entry `index` of the entries given to `init`.
+        case chunk(Int)
+        /// An encoded minishard index.
+        case bytes([UInt8])
+    }
+
+    /// The shard index: a start and an end (uint64 LE) per minishard.
+    let header: [UInt8]
+    /// What follows the header, in file order.
+    let pieces: [Piece]
+    /// The size of the file.
+    let size: UInt64
+
+    /// `entries` are the chunk ids and stored (data-encoded) sizes, in any order. Throws when
+    /// an id is there twice or the ids are not all in one shard; `name` names the shard in
+    /// errors.
+    init(entries: [(id: UInt64, size: Int)], layout: ShardingLayout, compressionLevel: Int, name: String) throws {
         let spec = layout.spec
+        // 2^26 minishards make a 1 GiB shard index; Neuroglancer fetches it whole.
+        guard (0...26).contains(spec.minishardBits) else {
+            throw PrecomputedError.unsupported("\(name): minishard_bits \(spec.minishardBits) is more than 26")
+        }
         let minishardCount = 1 << spec.minishardBits
-        var byMinishard = [[(id: UInt64, data: [UInt8])]](repeating: [], count: minishardCount)
-        for chunk in chunks { byMinishard[Int(layout.minishard(of: chunk.id))].append(chunk) }
-        var index = [UInt64](repeating: 0, count: 2 * minishardCount)
-        var body: [UInt8] = []
-        body.reserveCapacity(chunks.reduce(0) { $0 + $1.data.count } + 64 * minishardCount)
-        let gzipData = spec.dataEncoding == "gzip"
-        let gzipIndex = spec.minishardIndexEncoding == "gzip"
-        for minishard in 0..<minishardCount {
-            let entries = byMinishard[minishard].sorted { $0.id < $1.id }
-            guard !entries.isEmpty else {
-                index[2 * minishard] = UInt64(body.count)
-                index[2 * minishard + 1] = UInt64(body.count)
-                continue
+        var order: [(minishard: Int, id: UInt64, index: Int)] = []
+        order.reserveCapacity(entries.count)
+        let shard = entries.first.map { layout.shard(of: $0.id) }
+        for (index, entry) in entries.enumerated() {
+            guard layout.shard(of: entry.id) == shard else {
+                throw PrecomputedError.unsupported(
+                    "\(name): chunk \(entry.id) belongs to shard \(layout.shard(of: entry.id)), not \(shard!)")
             }
+            order.append((Int(layout.minishard(of: entry.id)), entry.id, index))
+        }
+        order.sort { ($0.minishard, $0.id) < ($1.minishard, $1.id) }
+        var index = [UInt64](repeating: 0, count: 2 * minishardCount)
+        var pieces: [Piece] = []
+        pieces.reserveCapacity(entries.count + minishardCount)
+        let gzipIndex = spec.minishardIndexEncoding == "gzip"
+        // Offsets relative to the end of the shard index.
+        var offset: UInt64 = 0
+        var next = 0
+        for minishard in 0..<minishardCount {
             var ids: [UInt64] = []
             var starts: [UInt64] = []
             var sizes: [UInt64] = []
@@ -157,30 +183,75 @@ public enum ShardFile {
             // The first start is relative to the end of the shard index, the next ones to the
             // end of the chunk before.
             var previousEnd: UInt64 = 0
-            for entry in entries {
-                let blob = gzipData ? try Gzip.compress(entry.data, level: 6) : entry.data
-                ids.append(entry.id &- previousID)
-                previousID = entry.id
-                let start = UInt64(body.count)
-                starts.append(start - previousEnd)
-                sizes.append(UInt64(blob.count))
-                body += blob
-                previousEnd = UInt64(body.count)
+            while next < order.count && order[next].minishard == minishard {
+                let (_, id, entryIndex) = order[next]
+                if next > 0 && order[next - 1].id == id {
+                    throw PrecomputedError.unsupported("\(name): chunk \(id) is there twice")
+                }
+                let size = UInt64(entries[entryIndex].size)
+                ids.append(id &- previousID)
+                previousID = id
+                starts.append(offset - previousEnd)
+                sizes.append(size)
+                pieces.append(.chunk(entryIndex))
+                offset += size
+                previousEnd = offset
+                next += 1
+            }
+            guard !ids.isEmpty else {
+                index[2 * minishard] = offset
+                index[2 * minishard + 1] = offset
+                continue
             }
             var minishardIndex = [UInt8]()
-            minishardIndex.reserveCapacity(24 * entries.count)
+            minishardIndex.reserveCapacity(24 * ids.count)
             for column in [ids, starts, sizes] {
                 for value in column { withUnsafeBytes(of: value.littleEndian) { minishardIndex += $0 } }
             }
-            if gzipIndex { minishardIndex = try Gzip.compress(minishardIndex, level: 6) }
-            index[2 * minishard] = UInt64(body.count)
-            body += minishardIndex
-            index[2 * minishard + 1] = UInt64(body.count)
+            if gzipIndex { minishardIndex = try Gzip.compress(minishardIndex, level: compressionLevel) }
+            index[2 * minishard] = offset
+            offset += UInt64(minishardIndex.count)
+            index[2 * minishard + 1] = offset
+            pieces.append(.bytes(minishardIndex))
         }
-        var file = [UInt8]()
-        file.reserveCapacity(layout.indexSize + body.count)
-        for value in index { withUnsafeBytes(of: value.littleEndian) { file += $0 } }
-        file += body
+        var header = [UInt8]()
+        header.reserveCapacity(layout.indexSize)
+        for value in index { withUnsafeBytes(of: value.littleEndian) { header += $0 } }
+        self.header = header
+        self.pieces = pieces
+        size = UInt64(layout.indexSize) + offset
+    }
+
+    /// A chunk's stored blob: `data` compressed on its own with the spec's data_encoding.
+    static func storedBlob(_ data: [UInt8], spec: ShardingSpec, compressionLevel: Int) throws -> [UInt8] {
+        spec.dataEncoding == "gzip" ? try Gzip.compress(data, level: compressionLevel) : data
+    }
+}
+
+/// Building and reading shard files.
+public enum ShardFile {
+    /// A shard holding `chunks` (id and data already encoded in the chunk's encoding; each blob
+    /// is compressed here with the spec's data_encoding, and a gzip minishard index too, at
+    /// `compressionLevel`), laid out as `ShardAssembly` says: the same bytes as a `ShardSpool`
+    /// given the same chunks in any order. Throws when an id is there twice or the chunks are
+    /// not all in one shard.
+    public static func build(
+        _ chunks: [(id: UInt64, data: [UInt8])], layout: ShardingLayout, compressionLevel: Int = 6
+    ) throws -> [UInt8] {
+        let blobs = try chunks.map {
+            try ShardAssembly.storedBlob($0.data, spec: layout.spec, compressionLevel: compressionLevel)
+        }
+        let assembly = try ShardAssembly(
+            entries: zip(chunks, blobs).map { ($0.id, $1.count) }, layout: layout,
+            compressionLevel: compressionLevel, name: "shard")
+        var file = assembly.header
+        file.reserveCapacity(Int(assembly.size))
+        for piece in assembly.pieces {
+            switch piece {
+            case .chunk(let index): file += blobs[index]
+            case .bytes(let bytes): file += bytes
+            }
+        }
         return file
     }
 
