@@ -53,15 +53,21 @@ import Testing
             let volume = try TestVolume.write("v.nii", in: dir, size: [64, 64, 64])
             let first = try await Runner.nprec(["pyramid", volume, "out", "--target-chunk-size", "16"], in: dir)
             try #require(first.status == 0, "\(first)")
-            let chunk = dir.appendingPathComponent("out/1mm/0-16/0-16/0-16.gz")
+            let info = try JSONSerialization.jsonObject(with: dir.contents(of: "out/info")) as! [String: Any]
+            let scale = (info["scales"] as! [[String: Any]])[0]
+            let key = scale["key"] as! String
+            let size = (scale["chunk_sizes"] as! [[Int]])[0]
+            let firstChunk = "out/\(key)/0-\(size[0])/0-\(size[1])/0-\(size[2]).gz"
+            let second = "out/\(key)/\(size[0])-\(2 * size[0])/0-\(size[1])/0-\(size[2]).gz"
+            let chunk = dir.appendingPathComponent(firstChunk)
             let before = try FileManager.default.attributesOfItem(atPath: chunk.path)[.modificationDate] as? Date
-            try FileManager.default.removeItem(at: dir.appendingPathComponent("out/1mm/16-32/0-16/0-16.gz"))
+            try FileManager.default.removeItem(at: dir.appendingPathComponent(second))
             try await Task.sleep(for: .milliseconds(20))
             let again = try await Runner.nprec(
                 ["pyramid", "--resume", volume, "out", "--target-chunk-size", "16"], in: dir)
             try #require(again.status == 0, "\(again)")
-            #expect(again.stderr.contains("writing 1mm: 1/1 chunks"), "\(again)")
-            #expect(dir.exists("out/1mm/16-32/0-16/0-16.gz"))
+            #expect(again.stderr.contains("writing \(key): 1/1 chunks"), "\(again)")
+            #expect(dir.exists(second))
             let after = try FileManager.default.attributesOfItem(atPath: chunk.path)[.modificationDate] as? Date
             #expect(before == after, "a written chunk is not rewritten")
         }

@@ -135,7 +135,7 @@ import Testing
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             if worker == 0 {
                 usleep(2000)
-                registry.cancelAndRemoveAll()
+                _ = registry.cancelAndRemoveAll()
                 return
             }
             for i in 0..<10_000 {

@@ -136,6 +136,49 @@ def main():
     row(f"slice stack {data.shape[2]} PNG slices of {data.shape[0]}x{data.shape[1]}", ours, theirs,
         same(WORK / "sl-ours", WORK / "sl-ref", count=1))
 
+    # 6. Sharded convert: memory and time against the unsharded convert of the same input.
+    print("\n| convert (nprec) | wall s | CPU s | peak MiB | peak / raw |")
+    print("|---|---|---|---|---|")
+    image_raw = image.with_name("image-raw.nii")
+    nib.save(nib.load(str(image)), str(image_raw))
+    image_mib = np.prod(nib.load(str(image)).shape) / 2 ** 20
+    for source in (image, image_raw):
+        for sharding in ([], ["--sharding", "auto"]):
+            root = WORK / f"conv-{source.name}-{len(sharding)}"
+            subprocess.run([NPREC, "info", source, root, *sharding], capture_output=True)
+            subprocess.run([NPREC, "scales", root / "info_fullres.json", root], capture_output=True, check=True)
+            wall, cpu, peak = timed([NPREC, "convert", source, root])
+            print(f"| {source.name} {'sharded auto' if sharding else 'unsharded'} | {wall:.1f} | {cpu:.1f} | "
+                  f"{peak:.0f} | {peak / image_mib:.2f}x |")
+            shutil.rmtree(root)
+
+    # 7. Split runs: N=2 processes of -j 1 against one process of -j 1, then a kill at 50%.
+    print("\n| distributed pyramid (nprec, -j 1 per process) | wall s | against one process | check |")
+    print("|---|---|---|---|")
+    one, _, _ = timed([NPREC, "pyramid", image, WORK / "one", "-j", "1"])
+    print(f"| one process | {one:.1f} | 1.0x | |")
+    import time
+    start = time.monotonic()
+    tasks = [subprocess.Popen([NPREC, "pyramid", "--task", f"{i}/2", image, WORK / "two", "-j", "1"],
+                              stderr=subprocess.DEVNULL) for i in range(2)]
+    assert all(t.wait() == 0 for t in tasks)
+    subprocess.run([NPREC, "downscale", WORK / "two"], check=True, capture_output=True)
+    two = time.monotonic() - start
+    identical = subprocess.run(["diff", "-r", WORK / "one", WORK / "two"], capture_output=True).returncode == 0
+    print(f"| 2 tasks + final downscale | {two:.1f} | **{one / two:.2f}x** (goal >= 1.8x) | "
+          f"{'byte-identical' if identical else 'DIFFER'} |")
+    start = time.monotonic()
+    killed = subprocess.Popen([NPREC, "pyramid", image, WORK / "killed", "-j", "1"], stderr=subprocess.DEVNULL)
+    time.sleep(one / 2)
+    killed.kill()
+    killed.wait()
+    subprocess.run([NPREC, "pyramid", "--resume", image, WORK / "killed", "-j", "1"], check=True, capture_output=True)
+    total = time.monotonic() - start
+    identical = subprocess.run(["diff", "-r", WORK / "one", WORK / "killed"], capture_output=True).returncode == 0
+    print(f"| SIGKILL at 50%, then --resume | {total:.1f} | {total - one:+.1f} s lost "
+          f"({(total - one) / one * 100:+.0f}%) | {'byte-identical' if identical else 'DIFFER'} |")
+    sys.stdout.flush()
+
     # Stage throughputs, one core.
     print("\n| stage (nprec, one core) | throughput | anchor measured here |")
     print("|---|---|---|")
