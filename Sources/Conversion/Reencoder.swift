@@ -34,7 +34,8 @@ public struct Reencoder: Sendable {
     public let destInfo: VolumeInfo
     public let options: ReencodeOptions
 
-    public init(source: Dataset, dest: Dataset, sourceInfo: VolumeInfo, destInfo: VolumeInfo, options: ReencodeOptions) {
+    public init(source: Dataset, dest: Dataset, sourceInfo: VolumeInfo, destInfo: VolumeInfo, options: ReencodeOptions)
+    {
         self.source = source
         self.dest = dest
         self.sourceInfo = sourceInfo
@@ -53,7 +54,8 @@ public struct Reencoder: Sendable {
         for (index, scale) in destInfo.scales.enumerated() {
             guard let match = sourceInfo.scales.first(where: { $0.key == scale.key }) else {
                 throw PrecomputedError.unsupported(
-                    "\(dest.path("info")): scale \(scale.key ?? "?") (scales[\(index)]) is not in \(source.path("info"))")
+                    "\(dest.path("info")): scale \(scale.key ?? "?") (scales[\(index)]) is not in \(source.path("info"))"
+                )
             }
             guard match.size == scale.size, match.offset == scale.offset else {
                 throw PrecomputedError.unsupported(
@@ -95,8 +97,7 @@ public struct Reencoder: Sendable {
                 total: Engine.chunkCount(units, plan: plan))
             let skipped = Counter()
             let offset = destScale.offset
-            try Engine.run(units: units, plan: plan, sink: sink, jobs: options.jobs, progress: { progress.advance() }) {
-                box in
+            try Engine.run(units: units, plan: plan, sink: sink, jobs: options.jobs, progress: progress) { box in
                 let lower = [box.x.lowerBound - offset[0], box.y.lowerBound - offset[1], box.z.lowerBound - offset[2]]
                 let upper = [box.x.upperBound - offset[0], box.y.upperBound - offset[1], box.z.upperBound - offset[2]]
                 let block: VoxelBlock

@@ -38,7 +38,8 @@ public struct VolumeConverter: Sendable {
         let format = ChunkFormat(info: info, scale: scale)
         try format.checkWritable()
         let plan = ScalePlan(scale: scale, index: 0)
-        let units = try FirstScale.pending(plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
+        let units = try FirstScale.pending(
+            plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
         let sink = ScaleSink(dataset: dataset, plan: plan, format: format)
         let progress = reporter.begin(
             "writing \(plan.key)\(selection.task.map { ", task \($0)" } ?? "")",
@@ -48,7 +49,7 @@ public struct VolumeConverter: Sendable {
         let volume = self.volume
         let convert = { @Sendable (bytes: [UInt8]) in mapping.isIdentity ? bytes : mapping.convert(bytes) }
         if volume.isSeekable && plan.isSharded {
-            try Engine.run(units: units, plan: plan, sink: sink, jobs: jobs, progress: { progress.advance() }) { box in
+            try Engine.run(units: units, plan: plan, sink: sink, jobs: jobs, progress: progress) { box in
                 let block = try volume.readBlock(
                     x: (box.x.lowerBound - offset[0])..<(box.x.upperBound - offset[0]),
                     y: (box.y.lowerBound - offset[1])..<(box.y.upperBound - offset[1]),
@@ -82,7 +83,8 @@ public struct VolumeConverter: Sendable {
                         z: (boxes[0].z.lowerBound - offset[2])..<(boxes[0].z.upperBound - offset[2]))
                     for box in boxes {
                         let values = band.extract(
-                            x: (box.x.lowerBound - offset[0] - x.lowerBound)..<(box.x.upperBound - offset[0] - x.lowerBound),
+                            x: (box.x.lowerBound - offset[0] - x.lowerBound)..<(box.x.upperBound - offset[0]
+                                - x.lowerBound),
                             y: 0..<box.y.count, elementSize: mapping.input.size)
                         try sink.write(convert(values), box: box)
                         progress.advance()

@@ -19,7 +19,8 @@ public enum Engine {
             let wanted = Set(candidates)
             let prefix = directory + "/"
             _ = try TempFiles.removeLeftovers(in: directory, recursive: !plan.isSharded) { finalPath in
-                guard finalPath.hasPrefix(prefix), let unit = plan.unit(forRelativePath: String(finalPath.dropFirst(prefix.count)))
+                guard finalPath.hasPrefix(prefix),
+                    let unit = plan.unit(forRelativePath: String(finalPath.dropFirst(prefix.count)))
                 else { return false }
                 return wanted.contains(unit)
             }
@@ -40,9 +41,9 @@ public enum Engine {
 
     /// Writes every chunk of `units` through `sink` on `jobs` threads. `produce` returns the
     /// values of a chunk (x fastest, then y, z, channel, in the dataset's type), or nil to skip
-    /// it. `progress` is called after each chunk. On error, unfinished shards are removed.
+    /// it. `progress` advances after each chunk. On error, unfinished shards are removed.
     public static func run(
-        units: [Int], plan: ScalePlan, sink: ScaleSink, jobs: Int, progress: @Sendable () -> Void,
+        units: [Int], plan: ScalePlan, sink: ScaleSink, jobs: Int, progress: any StepProgress,
         produce: @Sendable (ChunkBox) throws -> [UInt8]?
     ) throws {
         let cells = units.flatMap { plan.cells(of: $0) }
@@ -50,7 +51,7 @@ public enum Engine {
             try parallelChunks(cells.count, jobs: jobs) { index in
                 let box = plan.box(ofCell: cells[index])
                 if let values = try produce(box) { try sink.write(values, box: box) }
-                progress()
+                progress.advance()
             }
             try sink.finish()
         } catch {

@@ -14,7 +14,8 @@ public struct TaskSlice: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         let digits = { (part: Substring) in !part.isEmpty && part.utf8.allSatisfy { (48...57).contains($0) } }
-        guard parts.count == 2, digits(parts[0]), digits(parts[1]), let index = Int(parts[0]), let count = Int(parts[1]),
+        guard parts.count == 2, digits(parts[0]), digits(parts[1]), let index = Int(parts[0]),
+            let count = Int(parts[1]),
             count >= 1, count <= 1_000_000, (0..<count).contains(index)
         else { return nil }
         self.init(index: index, count: count)

@@ -26,7 +26,9 @@ public enum OptionGroups {
                 "Do task I's share of N (0 <= I < N): tasks write disjoint files and may run anywhere that sees DEST, "
                 + "in any order; a final 'nprec downscale DEST' without --task finishes a split pyramid."),
         OptionSpec(
-            "resume", help: "Skip what is already written (files appear whole or not at all) and remove leftover temporary files."),
+            "resume",
+            help: "Skip what is already written (files appear whole or not at all) and remove leftover temporary files."
+        ),
     ]
 
     /// How voxel values are read from a volume file.

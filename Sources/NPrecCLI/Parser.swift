@@ -104,7 +104,9 @@ enum Parser {
             guard TaskSlice(text) == nil else { return }
             let parts = text.split(separator: "/", omittingEmptySubsequences: false)
             if parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 0 {
-                throw bad("task \(index) does not exist in \(count) task\(count > 1 ? "s" : "") (tasks are numbered 0 to \(count - 1))")
+                throw bad(
+                    "task \(index) does not exist in \(count) task\(count > 1 ? "s" : "") (tasks are numbered 0 to \(count - 1))"
+                )
             }
             throw bad("'\(text)' is not I/N with 0 <= I < N (task I of N, e.g. 0/4)")
         case .choice(let words):

@@ -36,7 +36,8 @@ public enum PyramidScheduler {
             ownership = Ownership(plans: plans, taskCount: recorded.taskCount, dependent: true)
             finished = recorded.done
             reporter.note(
-                "\(dataset.path(TaskJournal.directory)): \(recorded.taskCount) tasks have run; computing what they left")
+                "\(dataset.path(TaskJournal.directory)): \(recorded.taskCount) tasks have run; computing what they left"
+            )
         }
         for step in steps {
             let target = step.source + 1
@@ -65,7 +66,7 @@ public enum PyramidScheduler {
             let progress = reporter.begin(
                 "computing scale \(step.targetKey) (\(options.method.rawValue)\(suffix))",
                 total: Engine.chunkCount(units, plan: plan))
-            try step.run(units: units, plan: plan) { progress.advance() }
+            try step.run(units: units, plan: plan, progress: progress)
             progress.finish()
             if let task = selection.task { try journal.markDone(scale: target, task: task) }
         }

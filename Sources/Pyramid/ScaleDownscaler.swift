@@ -66,8 +66,8 @@ public struct ScaleDownscaler: Sendable {
     public var chunkCount: Int { ChunkGrid(scale: info.scales[source + 1]).chunkCount }
 
     /// Writes the chunks of `units` of the target scale (its plan's units, in write order);
-    /// `progress` is called after each chunk.
-    public func run(units: [Int], plan: ScalePlan, progress: @Sendable () -> Void) throws {
+    /// `progress` advances after each chunk.
+    public func run(units: [Int], plan: ScalePlan, progress: any StepProgress) throws {
         let oldScale = info.scales[source]
         let newScale = info.scales[source + 1]
         let oldFormat = ChunkFormat(info: info, scale: oldScale)

@@ -78,7 +78,8 @@ public struct SliceConverter: Sendable {
         let output = format.dataType
         let mapping = ValueMapping(input: stack.sampleType, output: output)
         let plan = ScalePlan(scale: scale, index: 0)
-        let units = try FirstScale.pending(plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
+        let units = try FirstScale.pending(
+            plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
         var wanted = [Bool](repeating: false, count: plan.chunkCount)
         for unit in units {
             for cell in plan.cells(of: unit) { wanted[cell] = true }
@@ -107,63 +108,67 @@ public struct SliceConverter: Sendable {
             return plan.cell(x: cell[0], y: cell[1], z: cell[2])
         }
         do {
-        for group in groups {
-            guard rows.contains(where: { band in columns.contains { wanted[cellOf($0.cell, band.cell, group.cell)] } })
-            else { continue }
-            let slices = Array(group.range)
-            // One open reader per slice of the group and directory.
-            let readerCount = slices.count * stack.directories.count
-            let readers = ReaderTable(count: readerCount)
-            try parallelChunks(readerCount, jobs: jobs) { index in
-                let (d, s) = (index / slices.count, index % slices.count)
-                let image = try open(stack.files[d][slices[s]])
-                guard image.width == stack.width, image.height == stack.height else {
-                    throw SliceError(
-                        "\(stack.files[d][slices[s]]) is \(image.width)x\(image.height), the other slices are "
-                            + "\(stack.width)x\(stack.height)")
-                }
-                guard image.channels == stack.channelsPerDirectory[d], image.sampleType == stack.sampleType else {
-                    throw SliceError(
-                        "\(stack.files[d][slices[s]]) holds \(image.channels) x \(image.sampleType.rawValue) samples per "
-                            + "pixel, the other slices \(stack.channelsPerDirectory[d]) x \(stack.sampleType.rawValue)")
-                }
-                readers.set(index, image)
-            }
-            for band in rows {
-                let bandRows = band.range.count
-                let bandColumns = columns.filter { wanted[cellOf($0.cell, band.cell, group.cell)] }
-                // The band, planar: [channel][slice][row][column].
-                let planeSize = width * bandRows
-                let bandBuffer = SharedBuffer(count: stack.channels * slices.count * planeSize * element)
+            for group in groups {
+                guard
+                    rows.contains(where: { band in columns.contains { wanted[cellOf($0.cell, band.cell, group.cell)] } }
+                    )
+                else { continue }
+                let slices = Array(group.range)
+                // One open reader per slice of the group and directory.
+                let readerCount = slices.count * stack.directories.count
+                let readers = ReaderTable(count: readerCount)
                 try parallelChunks(readerCount, jobs: jobs) { index in
                     let (d, s) = (index / slices.count, index % slices.count)
-                    let samples = try readers.get(index).readRows(bandRows)
-                    let spp = stack.channelsPerDirectory[d]
-                    guard samples.count == planeSize * spp * element else {
-                        throw SliceError("\(stack.files[d][slices[s]]): short read of rows \(band.range)")
+                    let image = try open(stack.files[d][slices[s]])
+                    guard image.width == stack.width, image.height == stack.height else {
+                        throw SliceError(
+                            "\(stack.files[d][slices[s]]) is \(image.width)x\(image.height), the other slices are "
+                                + "\(stack.width)x\(stack.height)")
                     }
-                    samples.withUnsafeBytes { source in
-                        for c in 0..<spp {
-                            let plane = ((channelOffsets[d] + c) * slices.count + s) * planeSize
-                            bandBuffer.deinterleave(
-                                source, channel: c, of: spp, count: planeSize, element: element, at: plane * element)
+                    guard image.channels == stack.channelsPerDirectory[d], image.sampleType == stack.sampleType else {
+                        throw SliceError(
+                            "\(stack.files[d][slices[s]]) holds \(image.channels) x \(image.sampleType.rawValue) samples per "
+                                + "pixel, the other slices \(stack.channelsPerDirectory[d]) x \(stack.sampleType.rawValue)"
+                        )
+                    }
+                    readers.set(index, image)
+                }
+                for band in rows {
+                    let bandRows = band.range.count
+                    let bandColumns = columns.filter { wanted[cellOf($0.cell, band.cell, group.cell)] }
+                    // The band, planar: [channel][slice][row][column].
+                    let planeSize = width * bandRows
+                    let bandBuffer = SharedBuffer(count: stack.channels * slices.count * planeSize * element)
+                    try parallelChunks(readerCount, jobs: jobs) { index in
+                        let (d, s) = (index / slices.count, index % slices.count)
+                        let samples = try readers.get(index).readRows(bandRows)
+                        let spp = stack.channelsPerDirectory[d]
+                        guard samples.count == planeSize * spp * element else {
+                            throw SliceError("\(stack.files[d][slices[s]]): short read of rows \(band.range)")
+                        }
+                        samples.withUnsafeBytes { source in
+                            for c in 0..<spp {
+                                let plane = ((channelOffsets[d] + c) * slices.count + s) * planeSize
+                                bandBuffer.deinterleave(
+                                    source, channel: c, of: spp, count: planeSize, element: element, at: plane * element
+                                )
+                            }
                         }
                     }
-                }
-                try parallelChunks(bandColumns.count, jobs: jobs) { index in
-                    let column = bandColumns[index]
-                    let box = plan.box(ofCell: cellOf(column.cell, band.cell, group.cell))
-                    let values = bandBuffer.gather(
-                        box: box, offset: scale.offset, orientation: orientation, inputSize: inputSize,
-                        origin: [0, band.range.lowerBound, group.range.lowerBound],
-                        bandSize: [width, bandRows, slices.count], channels: stack.channels, element: element)
-                    let converted = mapping.isIdentity ? values : mapping.convert(values)
-                    try sink.write(converted, box: box)
-                    progress.advance()
+                    try parallelChunks(bandColumns.count, jobs: jobs) { index in
+                        let column = bandColumns[index]
+                        let box = plan.box(ofCell: cellOf(column.cell, band.cell, group.cell))
+                        let values = bandBuffer.gather(
+                            box: box, offset: scale.offset, orientation: orientation, inputSize: inputSize,
+                            origin: [0, band.range.lowerBound, group.range.lowerBound],
+                            bandSize: [width, bandRows, slices.count], channels: stack.channels, element: element)
+                        let converted = mapping.isIdentity ? values : mapping.convert(values)
+                        try sink.write(converted, box: box)
+                        progress.advance()
+                    }
                 }
             }
-        }
-        try sink.finish()
+            try sink.finish()
         } catch {
             sink.discard()
             throw error

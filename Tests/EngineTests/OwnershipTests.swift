@@ -20,7 +20,10 @@ import Testing
 
     static let geometries: [(String, [ScaleInfo])] = [
         ("cubic", scales(size: [100, 90, 70], chunk: [8, 8, 8], halvings: [[0, 1, 2], [0, 1, 2], [0, 1, 2]])),
-        ("anisotropic", scales(size: [130, 120, 30], chunk: [16, 16, 4], halvings: [[0, 1], [0, 1, 2], [0, 1, 2]])),
+        (
+            "anisotropic",
+            scales(size: [130, 120, 30], chunk: [16, 16, 4], halvings: [[0, 1], [0, 1, 2], [0, 1, 2]])
+        ),
         ("thin", scales(size: [64, 64, 1], chunk: [8, 8, 1], halvings: [[0, 1], [0, 1]])),
         (
             "sharded",
@@ -107,7 +110,8 @@ import Testing
     }
 
     @Test func splitReportAddsUp() {
-        let scales = Self.scales(size: [100, 90, 70], chunk: [8, 8, 8], halvings: [[0, 1, 2], [0, 1, 2], [0, 1, 2]])
+        let scales = Self.scales(
+            size: [100, 90, 70], chunk: [8, 8, 8], halvings: [[0, 1, 2], [0, 1, 2], [0, 1, 2]])
         let info = VolumeInfo(type: "image", dataType: "uint16", numChannels: 1, scales: scales)
         let report = SplitReport(info: info, taskCount: 4, jobs: 2)
         let units = report.scales.reduce(0) { $0 + $1.units }

@@ -92,7 +92,9 @@ import Testing
             let volume = try TestVolume.write("v.nii.gz", in: dir, size: [77, 66, 55])
             let single = try await Runner.nprec(["pyramid", volume, "single", "--target-chunk-size", "16"], in: dir)
             try #require(single.status == 0, "\(single)")
-            for step in [["info", volume, "split"], ["scales", "split/info_fullres.json", "split", "--target-chunk-size", "16"]] {
+            for step in [
+                ["info", volume, "split"], ["scales", "split/info_fullres.json", "split", "--target-chunk-size", "16"],
+            ] {
                 let run = try await Runner.nprec(step, in: dir)
                 try #require(run.status == 0 || run.status == 4, "\(run)")
             }
@@ -124,7 +126,8 @@ import Testing
             let single = try await Runner.nprec(["pyramid", "slices", "single"] + options, in: dir)
             try #require(single.status == 0, "\(single)")
             for task in 0..<4 {
-                let run = try await Runner.nprec(["pyramid", "--task", "\(task)/4", "slices", "split"] + options, in: dir)
+                let run = try await Runner.nprec(
+                    ["pyramid", "--task", "\(task)/4", "slices", "split"] + options, in: dir)
                 try #require(run.status == 0, "\(run)")
             }
             let final = try await Runner.nprec(["downscale", "split"], in: dir)
@@ -157,7 +160,9 @@ import Testing
 
     @Test(arguments: ["3/3", "x", "1/0", "-1/2", "1/2/3", "0.5/2"])
     func badTaskIsAUsageError(value: String) async throws {
-        for command in [["pyramid", "v.nii", "out"], ["convert", "v.nii", "out"], ["downscale", "out"], ["reencode", "a", "b"]] {
+        for command in [
+            ["pyramid", "v.nii", "out"], ["convert", "v.nii", "out"], ["downscale", "out"], ["reencode", "a", "b"],
+        ] {
             let run = try await Runner.nprec(command + ["--task", value])
             #expect(run.status == 2, "\(command) \(run)")
             #expect(run.stderr.contains("option '--task'"), "\(run)")
@@ -175,7 +180,8 @@ import Testing
             let nested = try await Runner.nprec(["downscale", "out"], in: dir)
             #expect(nested.status == 1)
             #expect(nested.stderr.contains("give the options of the tasks"), "\(nested)")
-            let method = try await Runner.nprec(["downscale", "out", "--flat", "--downscaling-method", "stride"], in: dir)
+            let method = try await Runner.nprec(
+                ["downscale", "out", "--flat", "--downscaling-method", "stride"], in: dir)
             #expect(method.status == 1)
             #expect(method.stderr.contains("--downscaling-method average"), "\(method)")
         }

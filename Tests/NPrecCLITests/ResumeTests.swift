@@ -42,7 +42,8 @@ import Testing
                 process.waitUntilExit()
                 let resumed = try await Runner.nprec(["pyramid", "--resume", volume, out] + options, in: dir)
                 try #require(resumed.status == 0, "\(resumed)")
-                let differences = try treeDifferences(dir.appendingPathComponent("ref"), dir.appendingPathComponent(out))
+                let differences = try treeDifferences(
+                    dir.appendingPathComponent("ref"), dir.appendingPathComponent(out))
                 #expect(differences.isEmpty, "killed after \(delay) ms: \(differences.prefix(5))")
             }
         }
@@ -76,7 +77,8 @@ import Testing
     @Test func resumeWithOtherStorageOptionsIsRefused() async throws {
         try await withTemporaryDirectory { dir in
             let volume = try TestVolume.write("v.nii", in: dir, size: [40, 30, 20])
-            let first = try await Runner.nprec(["pyramid", volume, "out", "--flat", "--target-chunk-size", "16"], in: dir)
+            let first = try await Runner.nprec(
+                ["pyramid", volume, "out", "--flat", "--target-chunk-size", "16"], in: dir)
             try #require(first.status == 0, "\(first)")
             for options in [["--no-gzip", "--flat"], []] {
                 let resumed = try await Runner.nprec(
@@ -96,7 +98,7 @@ import Testing
                 let process = try Self.start(
                     ["pyramid", volume, out, "--target-chunk-size", "16", "-j", "2"]
                         + (sharded ? ["--sharding", "auto"] : []), in: dir)
-                try await Task.sleep(for: .milliseconds(300))
+                try await Task.sleep(for: .milliseconds(150))
                 try #require(process.isRunning, "the conversion ended before the signal")
                 let sent = Date()
                 kill(process.processIdentifier, signal)

@@ -37,7 +37,8 @@ enum ConvertRunner {
         }
         guard volume.channels == info.numChannels else {
             throw CommandFailure(
-                "\(volume.path) has \(volume.channels) channels, but \(infoPath) says \(info.numChannels ?? 0) (num_channels)")
+                "\(volume.path) has \(volume.channels) channels, but \(infoPath) says \(info.numChannels ?? 0) (num_channels)"
+            )
         }
         let resolution = source.resolution
         let consistent = (0..<3).allSatisfy {

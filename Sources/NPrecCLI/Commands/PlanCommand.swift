@@ -58,14 +58,17 @@ enum PlanCommand {
         for scale in report.scales {
             let units = scale.sharded ? "\(scale.units) shards (\(scale.chunks) chunks)" : "\(scale.units) chunks"
             rows.append([
-                scale.key, size(scale.size), size(scale.chunkSize), units, range(scale.unitsPerTask), "\(scale.finalUnits)",
+                scale.key, size(scale.size), size(scale.chunkSize), units, range(scale.unitsPerTask),
+                "\(scale.finalUnits)",
             ])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var out = "\(report.scales.count) scales split into \(report.tasks) task\(report.tasks > 1 ? "s" : ""): "
-        out += "nprec pyramid --task I/\(report.tasks) ... (I = 0 to \(report.tasks - 1)), then nprec downscale \(dest)\n\n"
+        out +=
+            "nprec pyramid --task I/\(report.tasks) ... (I = 0 to \(report.tasks - 1)), then nprec downscale \(dest)\n\n"
         for row in rows {
-            out += zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+            out +=
+                zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         }
         let largest = report.perTask.max { $0.rawBytes < $1.rawBytes }!

@@ -44,8 +44,11 @@ enum ConvertCommand {
         examples: [
             "nprec convert brain.nii.gz out/",
             "nprec convert --flat --no-gzip brain.nii out/",
+            "nprec convert --task 2/8 brain.nii out/      # task 2 of 8 (0 to 7), on any machine",
+            "nprec convert --resume brain.nii.gz out/     # after a crash: only what is missing",
         ],
-        options: OptionGroups.volumeReading + [OptionGroups.inputOrientation] + OptionGroups.work + OptionGroups.storage,
+        options: OptionGroups.volumeReading + [OptionGroups.inputOrientation] + OptionGroups.work
+            + OptionGroups.storage,
         positionals: [
             Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
             Positional("DEST", "Dataset directory holding info.", completion: .directory),
@@ -61,7 +64,11 @@ enum DownscaleCommand {
             Reads the chunks of each scale and writes the next one, halving the axes that the info's \
             sizes say. Use average for images, majority for labels, stride for speed.
             """,
-        examples: ["nprec downscale out/", "nprec downscale --downscaling-method majority labels/"],
+        examples: [
+            "nprec downscale out/", "nprec downscale --downscaling-method majority labels/",
+            "nprec downscale --task 2/8 out/               # task 2's share, after 'convert --task 2/8'",
+            "nprec downscale out/                          # after all tasks: the scales they left",
+        ],
         options: OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.work + OptionGroups.storage,
         positionals: [Positional("DEST", "Dataset directory holding info.", completion: .directory)],
         run: DownscaleRunner.run)
@@ -72,9 +79,17 @@ enum PyramidCommand {
         name: "pyramid",
         summary: "All in one: info, scales, full-resolution chunks and lower scales.",
         alternateUsages: ["pyramid [OPTIONS] SLICE_DIR... DEST --resolution X,Y,Z"],
-        discussion: "Runs 'info', 'scales', 'convert' and 'downscale' in one go, with all their options.",
+        discussion: """
+            Runs 'info', 'scales', 'convert' and 'downscale' in one go, with all their options. With \
+            --task I/N, task I converts its region of the volume and downscales what depends on it \
+            alone; a final 'nprec downscale DEST' (same storage and downscaling options, no --task) \
+            computes the rest, and the result is byte-identical to one run. 'nprec plan' shows the \
+            split.
+            """,
         examples: [
             "nprec pyramid brain.nii.gz out/", "nprec pyramid --encoding compressed_segmentation labels.nii.gz labels/",
+            "nprec pyramid --task $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT brain.nii /shared/out/",
+            "nprec downscale /shared/out/                 # once every task has finished",
         ],
         options: OptionGroups.volumeReading + OptionGroups.description
             + [OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation]
