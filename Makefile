@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev
 
-.PHONY: all deps test-deps build release test conformance fixtures bench viewer lint format run clean
+.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench viewer lint format run clean
 
 all: build
 
@@ -73,6 +73,24 @@ fixtures: $(VENV)/.done
 	$(VENV)/bin/python Fixtures/make_mesh_fixtures.py
 	$(VENV)/bin/python Fixtures/make_slice_fixtures.py
 	$(VENV)/bin/python Fixtures/make_sample.py
+
+CLUSTER_PYTHON := /usr/bin/python3
+# Appends the missing packages of the cluster tests: Slurm and munge, GNU parallel, PyYAML for
+# Debian's python3 (the one that runs check_k8s_manifest.py).
+CHECK_CLUSTER = command -v slurmctld >/dev/null 2>&1 && command -v slurmd >/dev/null 2>&1 && \
+	  command -v sbatch >/dev/null 2>&1 || need="$$need slurm-wlm"; \
+	command -v munged >/dev/null 2>&1 || need="$$need munge"; \
+	command -v parallel >/dev/null 2>&1 || need="$$need parallel"; \
+	$(CLUSTER_PYTHON) -c 'import yaml' >/dev/null 2>&1 || need="$$need python3-yaml";
+
+## cluster-test: split pyramids through GNU parallel, the Kubernetes manifest's commands run locally,
+## and a real one-node Slurm cluster (array job + dependent job), each byte-identical to one run.
+## Packages go through apt_install.sh, which keeps their install scripts from starting services.
+cluster-test: release
+	@need=""; $(CHECK_CLUSTER) if [ -n "$$need" ]; then $(SUDO) Tests/cluster/apt_install.sh $$need; fi
+	Tests/cluster/parallel_test.sh $(RELEASE_BIN)
+	$(CLUSTER_PYTHON) Tests/cluster/check_k8s_manifest.py $(RELEASE_BIN) deploy/kubernetes/nprec-pyramid-job.yaml
+	$(SUDO) Tests/cluster/slurm_test.sh $(RELEASE_BIN)
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
