@@ -30,12 +30,13 @@ public struct ReencodeOptions: Sendable {
 public struct Reencoder: Sendable {
     public let source: Dataset
     public let dest: Dataset
-    public let sourceInfo: VolumeInfo
-    public let destInfo: VolumeInfo
+    public let sourceInfo: DatasetSpec
+    public let destInfo: DatasetSpec
     public let options: ReencodeOptions
 
-    public init(source: Dataset, dest: Dataset, sourceInfo: VolumeInfo, destInfo: VolumeInfo, options: ReencodeOptions)
-    {
+    public init(
+        source: Dataset, dest: Dataset, sourceInfo: DatasetSpec, destInfo: DatasetSpec, options: ReencodeOptions
+    ) {
         self.source = source
         self.dest = dest
         self.sourceInfo = sourceInfo
@@ -44,22 +45,22 @@ public struct Reencoder: Sendable {
     }
 
     /// Checks every scale before anything is written; returns the pairs (source, dest) of scales.
-    public func check() throws -> [(source: ScaleInfo, dest: ScaleInfo)] {
-        guard sourceInfo.numChannels == destInfo.numChannels else {
+    public func check() throws -> [(source: ScaleSpec, dest: ScaleSpec)] {
+        guard sourceInfo.channels == destInfo.channels else {
             throw PrecomputedError.unsupported(
-                "\(dest.path("info")) has \(destInfo.numChannels ?? 0) channels, \(source.path("info")) has "
-                    + "\(sourceInfo.numChannels ?? 0) (num_channels)")
+                "\(dest.path("info")) has \(destInfo.channels) channels, \(source.path("info")) has "
+                    + "\(sourceInfo.channels) (num_channels)")
         }
-        var pairs: [(source: ScaleInfo, dest: ScaleInfo)] = []
+        var pairs: [(source: ScaleSpec, dest: ScaleSpec)] = []
         for (index, scale) in destInfo.scales.enumerated() {
             guard let match = sourceInfo.scales.first(where: { $0.key == scale.key }) else {
                 throw PrecomputedError.unsupported(
-                    "\(dest.path("info")): scale \(scale.key ?? "?") (scales[\(index)]) is not in \(source.path("info"))"
+                    "\(dest.path("info")): scale \(scale.key) (scales[\(index)]) is not in \(source.path("info"))"
                 )
             }
             guard match.size == scale.size, match.offset == scale.offset else {
                 throw PrecomputedError.unsupported(
-                    "\(dest.path("info")): scale \(scale.key ?? "?") has size \(scale.size) and voxel_offset \(scale.offset), "
+                    "\(dest.path("info")): scale \(scale.key) has size \(scale.size) and voxel_offset \(scale.offset), "
                         + "but \(match.size) and \(match.offset) in \(source.path("info"))")
             }
             try destFormat(scale).checkWritable()
@@ -68,29 +69,27 @@ public struct Reencoder: Sendable {
         return pairs
     }
 
-    func destFormat(_ scale: ScaleInfo) -> ChunkFormat {
-        ChunkFormat(info: destInfo, scale: scale, jpegQuality: options.jpegQuality, jpegPlane: options.jpegPlane)
+    func destFormat(_ scale: ScaleSpec) -> ChunkFormat {
+        ChunkFormat(dataset: destInfo, scale: scale, jpegQuality: options.jpegQuality, jpegPlane: options.jpegPlane)
     }
 
     public func run(reporter: any WorkReporter) throws {
         let pairs = try check()
-        let mapping = ValueMapping(
-            input: DataType(name: sourceInfo.dataType ?? "")!, output: DataType(name: destInfo.dataType ?? "")!)
+        let mapping = ValueMapping(input: sourceInfo.dataType, output: destInfo.dataType)
         if mapping.rounds { reporter.warn("values will be rounded to the nearest integer") }
         if mapping.clips { reporter.warn("values will be clipped to the range of \(mapping.output.rawValue)") }
         let skipMissing = options.skipMissing
         for (sourceScale, destScale) in pairs.reversed() {
-            let key = destScale.key ?? ""
-            let sourceFormat = ChunkFormat(info: sourceInfo, scale: sourceScale)
+            let key = destScale.key
+            let sourceFormat = ChunkFormat(dataset: sourceInfo, scale: sourceScale)
             let format = destFormat(destScale)
             if sourceFormat.encoding.isLossy {
                 reporter.warn("using data stored in a lossy format as an input for conversion (for scale \(key))")
             }
-            let index = destInfo.scales.firstIndex(of: destScale) ?? 0
-            let plan = ScalePlan(scale: destScale, index: index)
+            let plan = ScalePlan(destScale)
             let units = try FirstScale.pending(
                 plan: plan, dataset: dest, selection: options.selection, encoding: format.encoding)
-            let reader = ScaleReader(dataset: source, scale: sourceScale)
+            let reader = ScaleReader(dataset: source, scale: sourceScale.info)
             let sink = ScaleSink(dataset: dest, plan: plan, format: format)
             let progress = reporter.begin(
                 "converting scale \(key)\(options.selection.task.map { ", task \($0)" } ?? "")",

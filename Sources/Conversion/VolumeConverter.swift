@@ -16,13 +16,13 @@ import Precomputed
 public struct VolumeConverter: Sendable {
     public let volume: NIfTIVolume
     public let mapping: ValueMapping
-    public let info: VolumeInfo
+    public let info: DatasetSpec
     public let dataset: Dataset
     public let jobs: Int
     public let selection: WorkSelection
 
     public init(
-        volume: NIfTIVolume, mapping: ValueMapping, info: VolumeInfo, dataset: Dataset, jobs: Int,
+        volume: NIfTIVolume, mapping: ValueMapping, info: DatasetSpec, dataset: Dataset, jobs: Int,
         selection: WorkSelection
     ) {
         self.volume = volume
@@ -35,9 +35,9 @@ public struct VolumeConverter: Sendable {
 
     public func run(reporter: any WorkReporter) throws {
         let scale = info.scales[0]
-        let format = ChunkFormat(info: info, scale: scale)
+        let format = ChunkFormat(dataset: info, scale: scale)
         try format.checkWritable()
-        let plan = ScalePlan(scale: scale, index: 0)
+        let plan = ScalePlan(scale)
         let units = try FirstScale.pending(
             plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
         let sink = ScaleSink(dataset: dataset, plan: plan, format: format)

@@ -27,13 +27,12 @@ public struct ChunkFormat: Sendable {
         self.jpegPlane = jpegPlane
     }
 
-    /// The format of `scale` in a validated `info`.
-    public init(info: VolumeInfo, scale: ScaleInfo, jpegQuality: Int = 95, jpegPlane: JPEGPlane = .xy) {
+    /// The format of `scale` of a validated info.
+    public init(dataset: DatasetSpec, scale: ScaleSpec, jpegQuality: Int = 95, jpegPlane: JPEGPlane = .xy) {
         self.init(
-            encoding: ChunkEncoding(name: scale.encoding ?? "raw") ?? .raw,
-            dataType: DataType(name: info.dataType ?? "uint8") ?? .uint8, channels: info.numChannels ?? 1,
-            blockSize: scale.compressedSegmentationBlockSize, jpegQuality: jpegQuality, jpegPlane: jpegPlane)
-        chunkSize = scale.chunkSizes?.first
+            encoding: scale.encoding, dataType: dataset.dataType, channels: dataset.channels,
+            blockSize: scale.blockSize, jpegQuality: jpegQuality, jpegPlane: jpegPlane)
+        chunkSize = scale.chunkSize
     }
 
     /// Bytes of the values of a chunk of `size`.

@@ -6,8 +6,7 @@ import Precomputed
 /// `--resume`: a task owns whole units, and a unit whose file exists is whole (files are
 /// renamed into place), so it is done.
 public struct ScalePlan: Sendable {
-    public let index: Int
-    public let scale: ScaleInfo
+    public let spec: ScaleSpec
     public let grid: ChunkGrid
     public let layout: ShardingLayout?
     public let gridSize: [Int]
@@ -19,13 +18,12 @@ public struct ScalePlan: Sendable {
     private let unitStart: [Int]
     private let unitCells: [Int32]
 
-    public init(scale: ScaleInfo, index: Int) {
-        self.index = index
-        self.scale = scale
-        grid = ChunkGrid(scale: scale)
+    public init(_ spec: ScaleSpec) {
+        self.spec = spec
+        grid = ChunkGrid(size: spec.size, chunkSize: spec.chunkSize, offset: spec.offset)
         gridSize = grid.gridSize
         let count = gridSize.reduce(1, *)
-        guard let spec = scale.sharding else {
+        guard let sharding = spec.sharding else {
             layout = nil
             shards = []
             unitOfCell = []
@@ -33,7 +31,7 @@ public struct ScalePlan: Sendable {
             unitCells = []
             return
         }
-        let layout = ShardingLayout(spec: spec, gridSize: gridSize)
+        let layout = ShardingLayout(spec: sharding, gridSize: gridSize)
         self.layout = layout
         // Every cell with its shard and id, sorted by (shard, id).
         var entries = [(shard: UInt64, id: UInt64, cell: Int32)]()
@@ -60,7 +58,10 @@ public struct ScalePlan: Sendable {
         unitCells = entries.map(\.cell)
     }
 
-    public var key: String { scale.key ?? "" }
+    public var key: String { spec.key }
+    public var index: Int { spec.index }
+    /// The scale as read from the info.
+    public var scale: ScaleInfo { spec.info }
     public var isSharded: Bool { layout != nil }
     public var chunkCount: Int { gridSize.reduce(1, *) }
     public var unitCount: Int { isSharded ? shards.count : chunkCount }

@@ -40,10 +40,10 @@ public struct SplitReport: Codable, Sendable {
     /// Memory outside the buffers: the runtime, the plan's tables.
     static let baseBytes = 24 << 20
 
-    public init(info: VolumeInfo, taskCount: Int, jobs: Int) {
-        let plans = info.scales.enumerated().map { ScalePlan(scale: $1, index: $0) }
+    public init(info: DatasetSpec, taskCount: Int, jobs: Int) {
+        let plans = info.scales.map(ScalePlan.init)
         let ownership = Ownership(plans: plans, taskCount: taskCount, dependent: true)
-        let voxelBytes = (DataType(name: info.dataType ?? "uint8")?.size ?? 1) * (info.numChannels ?? 1)
+        let voxelBytes = info.voxelBytes
         tasks = taskCount
         self.jobs = jobs
         scales = []

@@ -35,3 +35,24 @@ private final class ParallelState: @unchecked Sendable {
         lock.withLock { if self.error == nil { self.error = error } }
     }
 }
+
+/// `body` for every index in `0..<count` on `jobs` threads, the results in index order; the
+/// first error stops the others and is rethrown.
+public func parallelMap<T: Sendable>(_ count: Int, jobs: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    let slots = ResultSlots<T>(count: count)
+    try parallelChunks(count, jobs: jobs) { slots.set($0, try body($0)) }
+    return slots.values
+}
+
+/// The results of `parallelMap`.
+private final class ResultSlots<T: Sendable>: @unchecked Sendable {
+    // Invariant: `slots` is only read or written under `lock`.
+    private let lock = NSLock()
+    private var slots: [T?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: T) { lock.withLock { slots[index] = value } }
+
+    var values: [T] { lock.withLock { slots.map { $0! } } }
+}

@@ -75,7 +75,7 @@ public final class ShardSpool: @unchecked Sendable {
     /// is in another shard than the chunks before, or the spool is finished or discarded.
     public func append(id: UInt64, data: [UInt8]) throws {
         let chunkShard = layout.shard(of: id)
-        let blob = try ShardAssembly.storedBlob(data, spec: layout.spec, compressionLevel: compressionLevel)
+        let blob = try ShardAssembly.storedBlob(data, layout: layout, compressionLevel: compressionLevel)
         try lock.withLock {
             guard case .open(let fd, _) = state else {
                 throw PrecomputedError.unsupported("\(finalPath): chunk \(id) comes after the shard was closed")

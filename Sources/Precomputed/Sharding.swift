@@ -66,11 +66,18 @@ public struct ShardingLayout: Sendable {
     public let gridSize: [Int]
     /// Bits of the Morton code per axis: the bit length of (grid size - 1).
     public let bits: [Int]
+    /// The spec's strings, decided once (the spec is validated before a layout is made).
+    public let murmurHash: Bool
+    public let gzipData: Bool
+    public let gzipIndex: Bool
 
     public init(spec: ShardingSpec, gridSize: [Int]) {
         self.spec = spec
         self.gridSize = gridSize
         bits = gridSize.map { $0 <= 1 ? 0 : (Int.bitWidth - ($0 - 1).leadingZeroBitCount) }
+        murmurHash = spec.hash == "murmurhash3_x86_128"
+        gzipData = spec.dataEncoding == "gzip"
+        gzipIndex = spec.minishardIndexEncoding == "gzip"
     }
 
     /// The compressed Morton code of grid cell `cell`: bits interleaved x, y, z, skipping
@@ -103,7 +110,7 @@ public struct ShardingLayout: Sendable {
     /// The hashed key of an id: `hash(id >> preshift_bits)`.
     public func hashed(_ id: UInt64) -> UInt64 {
         let shifted = spec.preshiftBits >= 64 ? 0 : id >> UInt64(spec.preshiftBits)
-        return spec.hash == "murmurhash3_x86_128" ? MurmurHash3.x86_128(shifted) : shifted
+        return murmurHash ? MurmurHash3.x86_128(shifted) : shifted
     }
 
     static func mask(_ bits: Int) -> UInt64 { bits >= 64 ? UInt64.max : (UInt64(1) << UInt64(bits)) - 1 }
@@ -171,7 +178,7 @@ struct ShardAssembly {
         var index = [UInt64](repeating: 0, count: 2 * minishardCount)
         var pieces: [Piece] = []
         pieces.reserveCapacity(entries.count + minishardCount)
-        let gzipIndex = spec.minishardIndexEncoding == "gzip"
+        let gzipIndex = layout.gzipIndex
         // Offsets relative to the end of the shard index.
         var offset: UInt64 = 0
         var next = 0
@@ -223,8 +230,8 @@ struct ShardAssembly {
     }
 
     /// A chunk's stored blob: `data` compressed on its own with the spec's data_encoding.
-    static func storedBlob(_ data: [UInt8], spec: ShardingSpec, compressionLevel: Int) throws -> [UInt8] {
-        spec.dataEncoding == "gzip" ? try Gzip.compress(data, level: compressionLevel) : data
+    static func storedBlob(_ data: [UInt8], layout: ShardingLayout, compressionLevel: Int) throws -> [UInt8] {
+        layout.gzipData ? try Gzip.compress(data, level: compressionLevel) : data
     }
 }
 
@@ -239,7 +246,7 @@ public enum ShardFile {
         _ chunks: [(id: UInt64, data: [UInt8])], layout: ShardingLayout, compressionLevel: Int = 6
     ) throws -> [UInt8] {
         let blobs = try chunks.map {
-            try ShardAssembly.storedBlob($0.data, spec: layout.spec, compressionLevel: compressionLevel)
+            try ShardAssembly.storedBlob($0.data, layout: layout, compressionLevel: compressionLevel)
         }
         let assembly = try ShardAssembly(
             entries: zip(chunks, blobs).map { ($0.id, $1.count) }, layout: layout,
@@ -280,7 +287,7 @@ public enum ShardFile {
         else {
             throw corrupt("minishard \(minishard) index lies past the end of the file")
         }
-        if layout.spec.minishardIndexEncoding == "gzip" {
+        if layout.gzipIndex {
             do { indexBytes = try Gzip.decompress(indexBytes) } catch { throw corrupt("minishard index: \(error)") }
         }
         guard indexBytes.count % 24 == 0 else { throw corrupt("invalid minishard index length \(indexBytes.count)") }
@@ -299,7 +306,7 @@ public enum ShardFile {
             guard let data = try read(Int(dataStart), Int(size)), data.count == Int(size) else {
                 throw corrupt("chunk \(id) lies past the end of the file")
             }
-            if layout.spec.dataEncoding == "gzip" {
+            if layout.gzipData {
                 do { return try Gzip.decompress(data) } catch { throw corrupt("chunk \(id): \(error)") }
             }
             return data

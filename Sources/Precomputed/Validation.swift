@@ -18,8 +18,9 @@ public enum VolumeType: String, CaseIterable, Sendable {
 
 extension VolumeInfo {
     /// Checks that this is a complete multiscale info that nprec can write chunks for, as the
-    /// viewer parses it. `file` names the info file in messages.
-    public func validate(file: String) throws {
+    /// viewer parses it, and returns it typed. `file` names the info file in messages.
+    @discardableResult
+    public func validate(file: String) throws -> DatasetSpec {
         func fail(_ key: String, _ problem: String) -> PrecomputedError {
             .invalidInfo(file: file, key: key, problem: problem)
         }
@@ -27,7 +28,7 @@ extension VolumeInfo {
             throw fail("@type", "\"\(atType)\" is not \"neuroglancer_multiscale_volume\"")
         }
         guard let type else { throw fail("type", "missing") }
-        guard VolumeType(rawValue: type.lowercased()) != nil else {
+        guard let volumeType = VolumeType(rawValue: type.lowercased()) else {
             throw fail("type", "\"\(type)\" is not one of image, segmentation")
         }
         guard let dataTypeName = dataType else { throw fail("data_type", "missing") }
@@ -40,6 +41,7 @@ extension VolumeInfo {
         guard numChannels > 0 else { throw fail("num_channels", "must be positive, not \(numChannels)") }
         guard !scales.isEmpty else { throw fail("scales", "must hold at least one scale") }
         var keys = Set<String>()
+        var specs: [ScaleSpec] = []
         for (index, scale) in scales.enumerated() {
             let name = "scales[\(index)]"
             guard let key = scale.key, !key.isEmpty else { throw fail("\(name).key", "missing") }
@@ -94,7 +96,13 @@ extension VolumeInfo {
                 }
                 try sharding.validate(key: "\(name).sharding", fail)
             }
+            specs.append(
+                ScaleSpec(
+                    index: index, info: scale, key: key, encoding: encoding, chunkSize: chunkSizes[0],
+                    blockSize: encoding == .compressedSegmentation ? scale.compressedSegmentationBlockSize : nil,
+                    sharding: scale.sharding))
         }
+        return DatasetSpec(info: self, type: volumeType, dataType: dataType, channels: numChannels, scales: specs)
     }
 }
 

@@ -11,15 +11,15 @@ import Precomputed
 /// - With `--resume`: units already written are skipped.
 public enum PyramidScheduler {
     public static func downscale(
-        dataset: Dataset, info: VolumeInfo, options: DownscaleOptions, selection: WorkSelection,
+        dataset: Dataset, info: DatasetSpec, options: DownscaleOptions, selection: WorkSelection,
         reporter: any WorkReporter
     ) throws {
         var settings = "--downscaling-method \(options.method.rawValue)"
         if let value = options.outsideValue { settings += " --outside-value \(value)" }
-        if info.scales.contains(where: { ChunkEncoding(name: $0.encoding ?? "") == .jpeg }) {
+        if info.scales.contains(where: { $0.encoding == .jpeg }) {
             settings += " --jpeg-quality \(options.jpegQuality) --jpeg-plane \(options.jpegPlane.rawValue)"
         }
-        let journal = try TaskJournal(dataset: dataset, info: info, settings: settings)
+        let journal = try TaskJournal(dataset: dataset, info: info.info, settings: settings)
         if info.scales.count < 2 {
             reporter.note("\(dataset.path("info")) has one scale: nothing to downscale")
         }
@@ -27,7 +27,7 @@ public enum PyramidScheduler {
         let steps = try (0..<max(info.scales.count - 1, 0)).map {
             try ScaleDownscaler(dataset: dataset, info: info, source: $0, options: options)
         }
-        let plans = info.scales.enumerated().map { ScalePlan(scale: $1, index: $0) }
+        let plans = info.scales.map(ScalePlan.init)
         var ownership: Ownership? = nil
         var finished: [Int: Set<Int>] = [:]
         if let task = selection.task {
@@ -54,9 +54,8 @@ public enum PyramidScheduler {
             } else {
                 candidates = Array(0..<plan.unitCount)
             }
-            let encoding = ChunkEncoding(name: plan.scale.encoding ?? "raw") ?? .raw
             let units = try Engine.pending(
-                candidates, plan: plan, dataset: dataset, resume: selection.resume, encoding: encoding)
+                candidates, plan: plan, dataset: dataset, resume: selection.resume, encoding: plan.spec.encoding)
             if step.sourceIsLossy && !units.isEmpty {
                 reporter.warn(
                     "using data stored in a lossy format (scale \(step.sourceKey)) as an input for downscaling "

@@ -23,8 +23,8 @@ public struct DownscaleOptions: Sendable {
     }
 
     /// `auto`: average for images, stride for segmentations (as the reference).
-    public static func method(named name: String, type: String?) -> DownscalingMethod {
-        if name == "auto" { return type?.lowercased() == "segmentation" ? .stride : .average }
+    public static func method(named name: String, type: VolumeType) -> DownscalingMethod {
+        if name == "auto" { return type == .segmentation ? .stride : .average }
         return DownscalingMethod(rawValue: name) ?? .average
     }
 }
@@ -32,47 +32,47 @@ public struct DownscaleOptions: Sendable {
 /// Computes one scale of a dataset from the scale before it.
 public struct ScaleDownscaler: Sendable {
     public let dataset: Dataset
-    public let info: VolumeInfo
+    public let info: DatasetSpec
     public let source: Int
     public let options: DownscaleOptions
     /// 1 or 2 per axis, from the sizes.
     public let factors: [Int]
 
     /// Checks that scale `source + 1` halves or keeps each axis of scale `source`.
-    public init(dataset: Dataset, info: VolumeInfo, source: Int, options: DownscaleOptions) throws {
+    public init(dataset: Dataset, info: DatasetSpec, source: Int, options: DownscaleOptions) throws {
         self.dataset = dataset
         self.info = info
         self.source = source
         self.options = options
         let old = info.scales[source]
         let new = info.scales[source + 1]
-        let factors = DownscaleGeometry.factors(from: old, to: new)
+        let factors = DownscaleGeometry.factors(from: old.info, to: new.info)
         guard (0..<3).allSatisfy({ new.size[$0] == (old.size[$0] + factors[$0] - 1) / factors[$0] }),
-            old.chunkSizes?.count == 1, new.chunkSizes?.count == 1
+            old.info.chunkSizes?.count == 1, new.info.chunkSizes?.count == 1
         else {
             throw PrecomputedError.invalidInfo(
                 file: dataset.path("info"), key: "scales[\(source + 1)].size",
                 problem:
-                    "scale \(new.key ?? "?") (\(new.size.map(String.init).joined(separator: "x"))) is not scale "
-                    + "\(old.key ?? "?") (\(old.size.map(String.init).joined(separator: "x"))) downscaled by 1 or 2 per axis "
+                    "scale \(new.key) (\(new.size.map(String.init).joined(separator: "x"))) is not scale "
+                    + "\(old.key) (\(old.size.map(String.init).joined(separator: "x"))) downscaled by 1 or 2 per axis "
                     + "with one chunk size each")
         }
         self.factors = factors
     }
 
-    public var sourceKey: String { info.scales[source].key! }
-    public var targetKey: String { info.scales[source + 1].key! }
-    public var sourceIsLossy: Bool { ChunkEncoding(name: info.scales[source].encoding ?? "raw")?.isLossy ?? false }
-    public var chunkCount: Int { ChunkGrid(scale: info.scales[source + 1]).chunkCount }
+    public var sourceKey: String { info.scales[source].key }
+    public var targetKey: String { info.scales[source + 1].key }
+    public var sourceIsLossy: Bool { info.scales[source].encoding.isLossy }
 
     /// Writes the chunks of `units` of the target scale (its plan's units, in write order);
     /// `progress` advances after each chunk.
     public func run(units: [Int], plan: ScalePlan, progress: any StepProgress) throws {
-        let oldScale = info.scales[source]
-        let newScale = info.scales[source + 1]
-        let oldFormat = ChunkFormat(info: info, scale: oldScale)
+        let oldScale = info.scales[source].info
+        let newScale = info.scales[source + 1].info
+        let oldFormat = ChunkFormat(dataset: info, scale: info.scales[source])
         let newFormat = ChunkFormat(
-            info: info, scale: newScale, jpegQuality: options.jpegQuality, jpegPlane: options.jpegPlane)
+            dataset: info, scale: info.scales[source + 1], jpegQuality: options.jpegQuality,
+            jpegPlane: options.jpegPlane)
         try newFormat.checkWritable()
         let reader = ScaleReader(dataset: dataset, scale: oldScale)
         let sink = ScaleSink(dataset: dataset, plan: plan, format: newFormat)

@@ -10,14 +10,14 @@ import Precomputed
 public struct SliceConverter: Sendable {
     public let stack: SliceStack
     public let orientation: SliceOrientation
-    public let info: VolumeInfo
+    public let info: DatasetSpec
     public let dataset: Dataset
     public let jobs: Int
     public let open: SliceOpener
     public let selection: WorkSelection
 
     public init(
-        stack: SliceStack, orientation: SliceOrientation, info: VolumeInfo, dataset: Dataset, jobs: Int,
+        stack: SliceStack, orientation: SliceOrientation, info: DatasetSpec, dataset: Dataset, jobs: Int,
         selection: WorkSelection = .everything, open: @escaping SliceOpener
     ) {
         self.selection = selection
@@ -47,10 +47,10 @@ public struct SliceConverter: Sendable {
                     + "\(expected[0])x\(expected[1]) (\(infoPath): size \(scale.size.map(String.init).joined(separator: "x")), "
                     + "orientation \(orientation))")
         }
-        if stack.channels != info.numChannels {
+        if stack.channels != info.channels {
             throw SliceError(
                 "the slices hold \(stack.channels) channel\(stack.channels > 1 ? "s" : "") in all, \(infoPath) says "
-                    + "num_channels \(info.numChannels ?? 0)")
+                    + "num_channels \(info.channels)")
         }
     }
 
@@ -73,11 +73,11 @@ public struct SliceConverter: Sendable {
     public func run(reporter: any WorkReporter = SilentReporter()) throws {
         try check()
         let scale = info.scales[0]
-        let format = ChunkFormat(info: info, scale: scale)
+        let format = ChunkFormat(dataset: info, scale: scale)
         try format.checkWritable()
         let output = format.dataType
         let mapping = ValueMapping(input: stack.sampleType, output: output)
-        let plan = ScalePlan(scale: scale, index: 0)
+        let plan = ScalePlan(scale)
         let units = try FirstScale.pending(
             plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
         var wanted = [Bool](repeating: false, count: plan.chunkCount)
@@ -93,7 +93,6 @@ public struct SliceConverter: Sendable {
         let size = scale.size
         let width = stack.width
         let element = stack.sampleType.size
-        let channelOffsets = stack.channelsPerDirectory.reduce(into: [0]) { $0.append($0.last! + $1) }
         let columns = inputRanges(axis: 0, size: size, chunk: chunk)
         let rows = inputRanges(axis: 1, size: size, chunk: chunk)
         let groups = inputRanges(axis: 2, size: size, chunk: chunk)
@@ -136,25 +135,28 @@ public struct SliceConverter: Sendable {
                 for band in rows {
                     let bandRows = band.range.count
                     let bandColumns = columns.filter { wanted[cellOf($0.cell, band.cell, group.cell)] }
-                    // The band, planar: [channel][slice][row][column].
-                    let planeSize = width * bandRows
-                    let bandBuffer = SharedBuffer(count: stack.channels * slices.count * planeSize * element)
-                    try parallelChunks(readerCount, jobs: jobs) { index in
+                    // Each reader de-interleaves its own rows into planes, one per channel; the
+                    // band is their concatenation, planar: [channel][slice][row][column].
+                    let planeBytes = width * bandRows * element
+                    let planes = try parallelMap(readerCount, jobs: jobs) { index -> [UInt8] in
                         let (d, s) = (index / slices.count, index % slices.count)
                         let samples = try readers.get(index).readRows(bandRows)
                         let spp = stack.channelsPerDirectory[d]
-                        guard samples.count == planeSize * spp * element else {
+                        guard samples.count == planeBytes * spp else {
                             throw SliceError("\(stack.files[d][slices[s]]): short read of rows \(band.range)")
                         }
-                        samples.withUnsafeBytes { source in
-                            for c in 0..<spp {
-                                let plane = ((channelOffsets[d] + c) * slices.count + s) * planeSize
-                                bandBuffer.deinterleave(
-                                    source, channel: c, of: spp, count: planeSize, element: element, at: plane * element
-                                )
+                        return spp == 1 ? samples : deinterleave(samples, channels: spp, element: element)
+                    }
+                    var bytes = [UInt8]()
+                    bytes.reserveCapacity(stack.channels * slices.count * planeBytes)
+                    for d in stack.directories.indices {
+                        for c in 0..<stack.channelsPerDirectory[d] {
+                            for s in slices.indices {
+                                bytes += planes[d * slices.count + s][(c * planeBytes)..<((c + 1) * planeBytes)]
                             }
                         }
                     }
+                    let bandBuffer = SliceBand(bytes: bytes)
                     try parallelChunks(bandColumns.count, jobs: jobs) { index in
                         let column = bandColumns[index]
                         let box = plan.box(ofCell: cellOf(column.cell, band.cell, group.cell))
@@ -177,8 +179,10 @@ public struct SliceConverter: Sendable {
     }
 }
 
-/// Readers shared by the worker threads; each index is used by one thread at a time.
+/// The open readers of a group of slices, shared by the worker threads.
 final class ReaderTable: @unchecked Sendable {
+    // Invariant: `readers` is only read or written under `lock`, and each reader (a stateful
+    // decoder) is used by the one worker that handles its index in a `parallelChunks` pass.
     private var readers: [SliceImage?]
     private let lock = NSLock()
     init(count: Int) { readers = Array(repeating: nil, count: count) }
@@ -186,31 +190,26 @@ final class ReaderTable: @unchecked Sendable {
     func get(_ index: Int) -> SliceImage { lock.withLock { readers[index]! } }
 }
 
-/// A byte buffer that worker threads fill in disjoint parts.
-final class SharedBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutableRawBufferPointer
-
-    init(count: Int) {
-        pointer = .allocate(byteCount: max(count, 1), alignment: 16)
-        pointer.initializeMemory(as: UInt8.self, repeating: 0)
-    }
-
-    deinit { pointer.deallocate() }
-
-    /// Copies channel `channel` of `source` (pixels of `channels` interleaved samples) to `at`.
-    func deinterleave(
-        _ source: UnsafeRawBufferPointer, channel: Int, of channels: Int, count: Int, element: Int, at: Int
-    ) {
-        let target = pointer.baseAddress! + at
-        let base = source.baseAddress!
-        if channels == 1 {
-            target.copyMemory(from: base, byteCount: count * element)
-            return
-        }
-        for i in 0..<count {
-            (target + i * element).copyMemory(from: base + (i * channels + channel) * element, byteCount: element)
+/// `samples` of `channels` interleaved values per pixel, as one plane per channel.
+func deinterleave(_ samples: [UInt8], channels: Int, element: Int) -> [UInt8] {
+    let count = samples.count / (channels * element)
+    var planes = [UInt8](repeating: 0, count: samples.count)
+    samples.withUnsafeBytes { source in
+        planes.withUnsafeMutableBytes { target in
+            for c in 0..<channels {
+                for i in 0..<count {
+                    (target.baseAddress! + (c * count + i) * element).copyMemory(
+                        from: source.baseAddress! + (i * channels + c) * element, byteCount: element)
+                }
+            }
         }
     }
+    return planes
+}
+
+/// A band of slices, planar: [channel][slice][row][column].
+struct SliceBand: Sendable {
+    let bytes: [UInt8]
 
     /// The values of `box` (RAS, x fastest, then y, z, channel), taken from the band whose
     /// input origin (column, row, slice) is `origin` and size `bandSize`.
@@ -233,26 +232,28 @@ final class SharedBuffer: @unchecked Sendable {
             step[a] = inverted ? -strides[i] : strides[i]
         }
         var result = [UInt8](repeating: 0, count: extent.reduce(1, *) * channels * element)
-        let source = UnsafeRawPointer(pointer.baseAddress!)
-        result.withUnsafeMutableBytes { target in
-            var o = 0
-            switch element {
-            case 1: copy(UInt8.self)
-            case 2: copy(UInt16.self)
-            case 4: copy(UInt32.self)
-            default: copy(UInt64.self)
-            }
-            func copy<T>(_: T.Type) {
-                let input = source.assumingMemoryBound(to: T.self)
-                let out = target.baseAddress!.assumingMemoryBound(to: T.self)
-                for c in 0..<channels {
-                    for z in 0..<extent[2] {
-                        for y in 0..<extent[1] {
-                            var index = c * plane + start + z * step[2] + y * step[1]
-                            for _ in 0..<extent[0] {
-                                out[o] = input[index]
-                                o += 1
-                                index += step[0]
+        bytes.withUnsafeBytes { band in
+            let source = band.baseAddress!
+            result.withUnsafeMutableBytes { target in
+                var o = 0
+                switch element {
+                case 1: copy(UInt8.self)
+                case 2: copy(UInt16.self)
+                case 4: copy(UInt32.self)
+                default: copy(UInt64.self)
+                }
+                func copy<T>(_: T.Type) {
+                    let input = source.assumingMemoryBound(to: T.self)
+                    let out = target.baseAddress!.assumingMemoryBound(to: T.self)
+                    for c in 0..<channels {
+                        for z in 0..<extent[2] {
+                            for y in 0..<extent[1] {
+                                var index = c * plane + start + z * step[2] + y * step[1]
+                                for _ in 0..<extent[0] {
+                                    out[o] = input[index]
+                                    o += 1
+                                    index += step[0]
+                                }
                             }
                         }
                     }

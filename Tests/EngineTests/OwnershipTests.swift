@@ -18,6 +18,11 @@ import Testing
         return result
     }
 
+    /// The validated scales.
+    static func specs(_ scales: [ScaleInfo]) throws -> [ScaleSpec] {
+        try VolumeInfo(type: "image", dataType: "uint8", numChannels: 1, scales: scales).validate(file: "info").scales
+    }
+
     static let geometries: [(String, [ScaleInfo])] = [
         ("cubic", scales(size: [100, 90, 70], chunk: [8, 8, 8], halvings: [[0, 1, 2], [0, 1, 2], [0, 1, 2]])),
         (
@@ -34,9 +39,9 @@ import Testing
     ]
 
     @Test(arguments: geometries.map(\.0), [1, 2, 3, 5, 16])
-    func everyUnitHasOneOwnerAndOwnersComputeFromTheirOwnUnits(name: String, tasks: Int) {
+    func everyUnitHasOneOwnerAndOwnersComputeFromTheirOwnUnits(name: String, tasks: Int) throws {
         let scales = Self.geometries.first { $0.0 == name }!.1
-        let plans = scales.enumerated().map { ScalePlan(scale: $1, index: $0) }
+        let plans = try Self.specs(scales).map(ScalePlan.init)
         let ownership = Ownership(plans: plans, taskCount: tasks, dependent: true)
         // Scale 0: every unit belongs to exactly one task, and the shares differ by at most one.
         let counts = (0..<tasks).map { task in ownership.owners[0].filter { $0 == Int32(task) }.count }
@@ -71,9 +76,9 @@ import Testing
         }
     }
 
-    @Test func mostOfALowerScaleIsOwned() {
+    @Test func mostOfALowerScaleIsOwned() throws {
         let scales = Self.scales(size: [512, 512, 512], chunk: [16, 16, 16], halvings: [[0, 1, 2], [0, 1, 2]])
-        let plans = scales.enumerated().map { ScalePlan(scale: $1, index: $0) }
+        let plans = try Self.specs(scales).map(ScalePlan.init)
         let ownership = Ownership(plans: plans, taskCount: 8, dependent: true)
         let unowned = ownership.owners[1].filter { $0 == Ownership.nobody }.count
         #expect(unowned == 0, "8 tasks cut a 32^3 grid along Morton blocks")
@@ -81,10 +86,10 @@ import Testing
         #expect(four.owners[1].filter { $0 == Ownership.nobody }.count < plans[1].unitCount / 20)
     }
 
-    @Test func shardedUnitsHoldTheirChunks() {
+    @Test func shardedUnitsHoldTheirChunks() throws {
         let spec = ShardingSpec(preshiftBits: 2, minishardBits: 1, shardBits: 3)
-        let scale = Self.scales(size: [50, 40, 30], chunk: [8, 8, 8], halvings: [], sharding: spec)[0]
-        let plan = ScalePlan(scale: scale, index: 0)
+        let plan = ScalePlan(
+            try Self.specs(Self.scales(size: [50, 40, 30], chunk: [8, 8, 8], halvings: [], sharding: spec))[0])
         let layout = ShardingLayout(spec: spec, gridSize: plan.gridSize)
         var seen = Set<Int>()
         for unit in 0..<plan.unitCount {
@@ -100,19 +105,19 @@ import Testing
         #expect(seen.count == plan.chunkCount)
     }
 
-    @Test func unsharedUnitsAreFoundFromTheirFileNames() {
-        let scale = Self.scales(size: [50, 40, 30], chunk: [8, 8, 8], halvings: [])[0]
-        let plan = ScalePlan(scale: scale, index: 0)
+    @Test func unshardedUnitsAreFoundFromTheirFileNames() throws {
+        let plan = ScalePlan(try Self.specs(Self.scales(size: [50, 40, 30], chunk: [8, 8, 8], halvings: []))[0])
         #expect(plan.unit(forRelativePath: "8-16_0-8_24-30") == plan.cell(x: 1, y: 0, z: 3))
         #expect(plan.unit(forRelativePath: "8-16/0-8/24-30.gz") == plan.cell(x: 1, y: 0, z: 3))
         #expect(plan.unit(forRelativePath: "8-16_0-8_24-31") == nil)
         #expect(plan.unit(forRelativePath: "info") == nil)
     }
 
-    @Test func splitReportAddsUp() {
+    @Test func splitReportAddsUp() throws {
         let scales = Self.scales(
             size: [100, 90, 70], chunk: [8, 8, 8], halvings: [[0, 1, 2], [0, 1, 2], [0, 1, 2]])
-        let info = VolumeInfo(type: "image", dataType: "uint16", numChannels: 1, scales: scales)
+        let info = try VolumeInfo(type: "image", dataType: "uint16", numChannels: 1, scales: scales)
+            .validate(file: "info")
         let report = SplitReport(info: info, taskCount: 4, jobs: 2)
         let units = report.scales.reduce(0) { $0 + $1.units }
         #expect(report.perTask.reduce(0) { $0 + $1.units } + report.final.units == units)

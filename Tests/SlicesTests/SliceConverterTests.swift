@@ -104,7 +104,8 @@ final class MemoryImage: SliceImage, @unchecked Sendable {
                     encoding: "raw")
             ])
         let converter = SliceConverter(
-            stack: stack, orientation: orientation, info: info, dataset: dataset, jobs: 3, open: open)
+            stack: stack, orientation: orientation, info: try info.validate(file: "info"), dataset: dataset, jobs: 3,
+            open: open)
         try converter.run()
         for box in ChunkGrid(scale: info.scales[0]).boxes {
             let bytes = try dataset.readChunk(key: "k", box: box)
@@ -133,7 +134,8 @@ final class MemoryImage: SliceImage, @unchecked Sendable {
                 ScaleInfo(key: "k", size: [2, 2, 3], resolution: [1, 1, 1], chunkSizes: [[2, 2, 2]], encoding: "raw")
             ])
         let converter = SliceConverter(
-            stack: stack, orientation: SliceOrientation("RAS")!, info: info, dataset: Dataset(root: "/nonexistent"),
+            stack: stack, orientation: SliceOrientation("RAS")!, info: try info.validate(file: "info"),
+            dataset: Dataset(root: "/nonexistent"),
             jobs: 1,
             open: { _ in throw SliceError("unused") })
         #expect { try converter.check() } throws: { "\($0)".contains("found 2 slices in dir, the info needs 3") }

@@ -13,20 +13,18 @@ enum ConvertRunner {
         let dataset = Dataset(root: dest, options: invocation.storage)
         if SliceRunner.isSliceInput(inputs) {
             _ = try SliceRunner.orientation(invocation)
-            let info = try dataset.readInfo(hint: infoHint)
-            try info.validate(file: dataset.path("info"))
+            let info = try dataset.readInfo(hint: infoHint).validate(file: dataset.path("info"))
             try SliceRunner.convert(invocation, inputs: inputs, dataset: dataset, info: info)
             return 0
         }
         let source = try VolumeSource(path: inputs[0], invocation: invocation)
-        let info = try dataset.readInfo(hint: infoHint)
-        try info.validate(file: dataset.path("info"))
+        let info = try dataset.readInfo(hint: infoHint).validate(file: dataset.path("info"))
         try convert(source, info: info, dataset: dataset, invocation: invocation)
         return 0
     }
 
     /// Checks the volume against the info, warns about the value mapping, and writes scale 0.
-    static func convert(_ source: VolumeSource, info: VolumeInfo, dataset: Dataset, invocation: Invocation) throws {
+    static func convert(_ source: VolumeSource, info: DatasetSpec, dataset: Dataset, invocation: Invocation) throws {
         let scale = info.scales[0]
         let volume = source.volume
         let infoPath = dataset.path("info")
@@ -35,9 +33,9 @@ enum ConvertRunner {
                 "\(volume.path) has size \(volume.size.map(String.init).joined(separator: "x")), but \(infoPath) "
                     + "says \(scale.size.map(String.init).joined(separator: "x")) (scales[0].size)")
         }
-        guard volume.channels == info.numChannels else {
+        guard volume.channels == info.channels else {
             throw CommandFailure(
-                "\(volume.path) has \(volume.channels) channels, but \(infoPath) says \(info.numChannels ?? 0) (num_channels)"
+                "\(volume.path) has \(volume.channels) channels, but \(infoPath) says \(info.channels) (num_channels)"
             )
         }
         let resolution = source.resolution
@@ -49,7 +47,7 @@ enum ConvertRunner {
                 "voxel size is inconsistent with resolution in the info file "
                     + "(\(scale.resolution.map { "\($0 * 1e-6)" }.joined(separator: " x ")) mm)")
         }
-        let output = DataType(name: info.dataType ?? "")!
+        let output = info.dataType
         let mapping = source.mapping(to: output)
         if !mapping.declaredInput.canCastSafely(to: output) {
             Console.warn(

@@ -8,13 +8,13 @@ enum DownscaleRunner {
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let dataset = Dataset(root: invocation.positionals[0], options: invocation.storage)
         let info = try dataset.readInfo(hint: "write it with 'nprec scales' or 'nprec pyramid'")
-        try info.validate(file: dataset.path("info"))
+            .validate(file: dataset.path("info"))
         try downscaleAll(dataset: dataset, info: info, invocation: invocation)
         return 0
     }
 
     /// The downscaling options of an invocation, for `info`'s dataset type.
-    static func options(_ invocation: Invocation, info: VolumeInfo) -> DownscaleOptions {
+    static func options(_ invocation: Invocation, info: DatasetSpec) -> DownscaleOptions {
         DownscaleOptions(
             method: DownscaleOptions.method(named: invocation.string("downscaling-method") ?? "auto", type: info.type),
             outsideValue: invocation.double("outside-value"), jobs: invocation.jobs,
@@ -22,7 +22,7 @@ enum DownscaleRunner {
             jpegPlane: ChunkFormat.JPEGPlane(rawValue: invocation.string("jpeg-plane") ?? "xy") ?? .xy)
     }
 
-    static func downscaleAll(dataset: Dataset, info: VolumeInfo, invocation: Invocation) throws {
+    static func downscaleAll(dataset: Dataset, info: DatasetSpec, invocation: Invocation) throws {
         try PyramidScheduler.downscale(
             dataset: dataset, info: info, options: options(invocation, info: info), selection: invocation.selection,
             reporter: ConsoleReporter())
@@ -43,25 +43,23 @@ enum PyramidRunner {
             } else {
                 try SliceRunner.fullresInfo(stack!, orientation!, invocation: invocation)
             }
-        var info = try DyadicPyramid.makeInfo(
+        var pyramid = try DyadicPyramid.makeInfo(
             from: fullres, options: invocation.scalesOptions, file: inputs[0], warn: printWarning)
+        var info = try pyramid.validate(file: inputs[0])
         if invocation.string("sharding") == "auto" {
             // Bits chosen for each scale's own grid and chunk size.
-            let itemBytes = DataType(name: info.dataType!)!.size * info.numChannels!
-            for index in info.scales.indices {
-                let scale = info.scales[index]
-                let chunk = scale.chunkSizes![0]
-                info.scales[index].sharding = ShardingSpec.automatic(
-                    gridSize: ChunkGrid(scale: scale).gridSize, chunkBytes: chunk.reduce(itemBytes, *),
-                    gzip: !invocation.flag("no-gzip"))
+            for scale in info.scales {
+                pyramid.scales[scale.index].sharding = ShardingSpec.automatic(
+                    gridSize: ChunkGrid(size: scale.size, chunkSize: scale.chunkSize).gridSize,
+                    chunkBytes: scale.chunkSize.reduce(info.voxelBytes, *), gzip: !invocation.flag("no-gzip"))
             }
+            info = try pyramid.validate(file: inputs[0])
         }
-        try info.validate(file: inputs[0])
         let dataset = Dataset(root: dest, options: invocation.storage)
-        try ChunkFormat(info: info, scale: info.scales[0]).checkWritable()
-        try dataset.writeInfo(info)
+        try ChunkFormat(dataset: info, scale: info.scales[0]).checkWritable()
+        try dataset.writeInfo(pyramid)
         Console.note(
-            "wrote \(dataset.path("info")): \(info.scales.count) scales (\(info.scales.map { $0.key! }.joined(separator: ", ")))"
+            "wrote \(dataset.path("info")): \(info.scales.count) scales (\(info.scales.map(\.key).joined(separator: ", ")))"
         )
         if let source {
             _ = try InfoRunner.writeTransform(source, dataset: dataset)

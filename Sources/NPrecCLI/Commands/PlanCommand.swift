@@ -32,8 +32,7 @@ enum PlanCommand {
 
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let dataset = Dataset(root: invocation.positionals[0])
-        let info = try dataset.readInfo(hint: "write it with 'nprec scales' first")
-        try info.validate(file: dataset.path("info"))
+        let info = try dataset.readInfo(hint: "write it with 'nprec scales' first").validate(file: dataset.path("info"))
         let tasks = invocation.int("tasks") ?? 1
         let report = SplitReport(info: info, taskCount: tasks, jobs: invocation.jobs)
         if invocation.flag("json") {

@@ -8,13 +8,13 @@ enum ReencodeRunner {
         let source = Dataset(root: invocation.positionals[0])
         let dest = Dataset(root: invocation.positionals[1], options: invocation.storage)
         let sourceInfo = try source.readInfo(hint: "SOURCE must be a precomputed dataset")
-        try sourceInfo.validate(file: source.path("info"))
+            .validate(file: source.path("info"))
         if invocation.flag("copy-info") {
-            try dest.writeInfo(sourceInfo)
+            try dest.writeInfo(sourceInfo.info)
         }
         let destInfo = try dest.readInfo(
-            hint: "write it with 'nprec scales --encoding ENCODING SOURCE/info DEST', or pass --copy-info")
-        try destInfo.validate(file: dest.path("info"))
+            hint: "write it with 'nprec scales --encoding ENCODING SOURCE/info DEST', or pass --copy-info"
+        ).validate(file: dest.path("info"))
         let options = ReencodeOptions(
             jpegQuality: invocation.int("jpeg-quality") ?? 95,
             jpegPlane: ChunkFormat.JPEGPlane(rawValue: invocation.string("jpeg-plane") ?? "xy") ?? .xy,

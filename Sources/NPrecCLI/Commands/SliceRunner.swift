@@ -69,7 +69,7 @@ enum SliceRunner {
         return imperfect ? 4 : 0
     }
 
-    static func convert(_ invocation: Invocation, inputs: [String], dataset: Dataset, info: VolumeInfo) throws {
+    static func convert(_ invocation: Invocation, inputs: [String], dataset: Dataset, info: DatasetSpec) throws {
         let orientation = try orientation(invocation)
         let stack = try stack(inputs)
         let converter = SliceConverter(
