@@ -61,7 +61,7 @@ public struct VolumeConverter: Sendable {
         }
         let grid = plan.grid
         let gridSize = plan.gridSize
-        do {
+        try sink.writing {
             if volume.isSeekable {
                 // Rows of selected chunks (same y and z cell), each read as one band.
                 var rows: [(gy: Int, gz: Int, columns: [Int])] = []
@@ -116,10 +116,6 @@ public struct VolumeConverter: Sendable {
                     }
                 }
             }
-            try sink.finish()
-        } catch {
-            sink.discard()
-            throw error
         }
         progress.finish()
     }

@@ -47,16 +47,12 @@ public enum Engine {
         produce: @Sendable (ChunkBox) throws -> [UInt8]?
     ) throws {
         let cells = units.flatMap { plan.cells(of: $0) }
-        do {
+        try sink.writing {
             try parallelChunks(cells.count, jobs: jobs) { index in
                 let box = plan.box(ofCell: cells[index])
                 if let values = try produce(box) { try sink.write(values, box: box) }
                 progress.advance()
             }
-            try sink.finish()
-        } catch {
-            sink.discard()
-            throw error
         }
     }
 

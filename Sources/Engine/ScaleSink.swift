@@ -51,6 +51,17 @@ public final class ScaleSink: @unchecked Sendable {
         try complete?.finish()
     }
 
+    /// Runs `body`, which writes chunks, then `finish`; on error, removes the unfinished shards.
+    public func writing(_ body: () throws -> Void) throws {
+        do {
+            try body()
+            try finish()
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
     /// Writes the shards that lack chunks (skipped as missing), in shard order.
     public func finish() throws {
         let rest = lock.withLock { () -> [(Int, ShardSpool)] in

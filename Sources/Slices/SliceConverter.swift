@@ -106,7 +106,7 @@ public struct SliceConverter: Sendable {
             cell[orientation.axis[2]] = group
             return plan.cell(x: cell[0], y: cell[1], z: cell[2])
         }
-        do {
+        try sink.writing {
             for group in groups {
                 guard
                     rows.contains(where: { band in columns.contains { wanted[cellOf($0.cell, band.cell, group.cell)] } }
@@ -170,10 +170,6 @@ public struct SliceConverter: Sendable {
                     }
                 }
             }
-            try sink.finish()
-        } catch {
-            sink.discard()
-            throw error
         }
         progress.finish()
     }

@@ -187,3 +187,45 @@ import Testing
         }
     }
 }
+
+/// `nprec plan DEST --tasks N`: the split a user sizes a job array with.
+@Suite struct PlanCommandTests {
+    @Test func planShowsTheSplitAsTextAndJSON() async throws {
+        try await withTemporaryDirectory { dir in
+            let volume = try TestVolume.write("v.nii", in: dir, size: [90, 80, 70])
+            let made = try await Runner.nprec(["pyramid", volume, "out", "--target-chunk-size", "16"], in: dir)
+            try #require(made.status == 0, "\(made)")
+            let text = try await Runner.nprec(["plan", "out", "--tasks", "4", "-j", "2"], in: dir)
+            try #require(text.status == 0, "\(text)")
+            #expect(text.stdout.contains("split into 4 tasks"), "\(text)")
+            #expect(text.stdout.contains("peak memory of one task with -j 2"), "\(text)")
+            let json = try await Runner.nprec(["plan", "out", "--tasks", "4", "--json"], in: dir)
+            try #require(json.status == 0, "\(json)")
+            let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+            #expect(report["tasks"] as? Int == 4)
+            let scales = report["scales"] as! [[String: Any]]
+            let info = try JSONSerialization.jsonObject(with: dir.contents(of: "out/info")) as! [String: Any]
+            #expect(scales.count == (info["scales"] as! [Any]).count)
+            let units = scales.reduce(0) { $0 + ($1["units"] as! Int) }
+            let perTask = (report["per_task"] as! [[String: Any]]).reduce(0) { $0 + ($1["units"] as! Int) }
+            let final = (report["final"] as! [String: Any])["units"] as! Int
+            #expect(perTask + final == units)
+            #expect((scales[0]["units_per_task"] as! [Int]).allSatisfy { $0 > 0 })
+            #expect(report["peak_memory_bytes"] as! Int > 16 * 16 * 16)
+            // The tasks write what the plan says: task 0's files.
+            let task = try await Runner.nprec(
+                ["pyramid", "--task", "0/4", volume, "split", "--target-chunk-size", "16"], in: dir)
+            try #require(task.status == 0, "\(task)")
+            let files = try treeContents(dir.appendingPathComponent("split")).keys.filter {
+                !$0.hasPrefix(".nprec") && $0 != "info" && $0 != "transform.json"
+            }
+            #expect(files.count == (report["per_task"] as! [[String: Any]])[0]["files"] as! Int)
+        }
+    }
+
+    @Test func badTaskCountIsAUsageError() async throws {
+        let run = try await Runner.nprec("plan", "out", "--tasks", "0")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("option '--tasks'"), "\(run)")
+    }
+}

@@ -55,7 +55,10 @@ enum PlanCommand {
         }
         var rows = [["scale", "size", "chunk", "units", "per task", "final"]]
         for scale in report.scales {
-            let units = scale.sharded ? "\(scale.units) shards (\(scale.chunks) chunks)" : "\(scale.units) chunks"
+            let units =
+                scale.sharded
+                ? "\(scale.units) shard\(scale.units == 1 ? "" : "s") (\(scale.chunks) chunks)"
+                : "\(scale.units) chunk\(scale.units == 1 ? "" : "s")"
             rows.append([
                 scale.key, size(scale.size), size(scale.chunkSize), units, range(scale.unitsPerTask),
                 "\(scale.finalUnits)",
@@ -75,6 +78,14 @@ enum PlanCommand {
         out += "the final downscale writes \(report.final.files) files, \(bytes(report.final.rawBytes))\n"
         out += "peak memory of one task with -j \(report.jobs): about \(bytes(report.peakMemoryBytes)) "
         out += "(from a .nii.gz or slices, add \(bytes(report.compressedInputExtraBytes)))\n"
+        if let first = report.scales.first {
+            let idle = first.unitsPerTask.filter { $0 == 0 }.count
+            if idle > 0 {
+                out += "note: \(idle) of the \(report.tasks) tasks get no unit of scale \(first.key) "
+                out += "(\(first.units) \(first.sharded ? "shard" : "chunk")\(first.units == 1 ? "" : "s")): use fewer tasks"
+                out += first.sharded ? ", or smaller shards (--sharding M,S,P)\n" : "\n"
+            }
+        }
         return out
     }
 
