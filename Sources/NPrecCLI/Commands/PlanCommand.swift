@@ -82,7 +82,8 @@ enum PlanCommand {
             let idle = first.unitsPerTask.filter { $0 == 0 }.count
             if idle > 0 {
                 out += "note: \(idle) of the \(report.tasks) tasks get no unit of scale \(first.key) "
-                out += "(\(first.units) \(first.sharded ? "shard" : "chunk")\(first.units == 1 ? "" : "s")): use fewer tasks"
+                let noun = (first.sharded ? "shard" : "chunk") + (first.units == 1 ? "" : "s")
+                out += "(\(first.units) \(noun)): use fewer tasks"
                 out += first.sharded ? ", or smaller shards (--sharding M,S,P)\n" : "\n"
             }
         }
