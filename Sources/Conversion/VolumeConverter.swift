@@ -77,15 +77,14 @@ public struct VolumeConverter: Sendable {
                 try parallelChunks(bands.count, jobs: jobs) { index in
                     let row = bands[index]
                     let boxes = row.columns.map { grid.box($0, row.gy, row.gz) }
-                    let x = (boxes.first!.x.lowerBound - offset[0])..<(boxes.last!.x.upperBound - offset[0])
+                    // Whole rows: one read per slice (a part of each row would be one per row).
                     let band = try volume.readBlock(
-                        x: x, y: (boxes[0].y.lowerBound - offset[1])..<(boxes[0].y.upperBound - offset[1]),
+                        y: (boxes[0].y.lowerBound - offset[1])..<(boxes[0].y.upperBound - offset[1]),
                         z: (boxes[0].z.lowerBound - offset[2])..<(boxes[0].z.upperBound - offset[2]))
                     for box in boxes {
                         let values = band.extract(
-                            x: (box.x.lowerBound - offset[0] - x.lowerBound)..<(box.x.upperBound - offset[0]
-                                - x.lowerBound),
-                            y: 0..<box.y.count, elementSize: mapping.input.size)
+                            x: (box.x.lowerBound - offset[0])..<(box.x.upperBound - offset[0]), y: 0..<box.y.count,
+                            elementSize: mapping.input.size)
                         try sink.write(convert(values), box: box)
                         progress.advance()
                     }
