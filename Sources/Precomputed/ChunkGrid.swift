@@ -85,16 +85,6 @@ public struct ChunkGrid: Sendable {
         return result
     }
 
-    /// The chunks whose z cell is `gz` (one slab of chunk thickness).
-    public func boxes(inSlab gz: Int) -> [ChunkBox] {
-        let grid = gridSize
-        var result: [ChunkBox] = []
-        for gy in 0..<grid[1] {
-            for gx in 0..<grid[0] { result.append(box(gx, gy, gz)) }
-        }
-        return result
-    }
-
     /// The grid cell of a box, when the box is one of this grid's chunks.
     public func cell(of box: ChunkBox) -> [Int]? {
         let lower = [box.x.lowerBound, box.y.lowerBound, box.z.lowerBound]

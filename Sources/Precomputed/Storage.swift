@@ -99,14 +99,6 @@ public struct Dataset: Sendable {
         return .absent
     }
 
-    /// True when the chunk exists in either layout, plain or gzipped.
-    public func chunkExists(key: String, box: ChunkBox) -> Bool {
-        [ChunkLayout.flat, .nested].contains { layout in
-            let base = path(layout.relativePath(key: key, box: box))
-            return FileIO.isFile(base) || FileIO.isFile(base + ".gz")
-        }
-    }
-
     /// Writes a metadata file (JSON), never gzipped.
     public func writeFile(_ relative: String, _ bytes: [UInt8]) throws {
         try FileIO.writeAtomically(bytes, to: path(relative))

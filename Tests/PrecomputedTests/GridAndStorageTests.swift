@@ -64,7 +64,11 @@ import Testing
         for other in Self.layouts {
             let reader = Dataset(root: root, options: StorageOptions(layout: other.0, gzip: other.1))
             #expect(try reader.readChunk(key: "1mm", box: box) == bytes)
-            #expect(reader.chunkExists(key: "1mm", box: box))
+            // Its state: written with the reader's options, or with other ones (never absent).
+            let same = other.0 == layout && other.1 == gzip
+            #expect(
+                reader.chunkState(key: "1mm", box: box)
+                    == (same ? .written : .otherStorage(path: root + "/" + expected + (gzip ? ".gz" : ""))))
         }
         // No temporary files are left behind.
         let files = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }
