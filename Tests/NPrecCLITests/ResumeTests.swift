@@ -110,3 +110,37 @@ import Testing
         }
     }
 }
+
+/// `--resume` on one task of a split run removes the leftovers of its own units only: another
+/// task may be writing its own at the same moment.
+@Suite struct TaskResumeTests {
+    @Test func aResumedTaskRemovesOnlyItsOwnLeftovers() async throws {
+        try await withTemporaryDirectory { dir in
+            let volume = try TestVolume.write("v.nii", in: dir, size: [64, 48, 40])
+            let options = ["--target-chunk-size", "16", "--flat"]
+            let single = try await Runner.nprec(["pyramid", volume, "single"] + options, in: dir)
+            try #require(single.status == 0, "\(single)")
+            let other = try await Runner.nprec(["pyramid", "--task", "1/2", volume, "split"] + options, in: dir)
+            try #require(other.status == 0, "\(other)")
+            let info = try JSONSerialization.jsonObject(with: dir.contents(of: "single/info")) as! [String: Any]
+            let key = ((info["scales"] as! [[String: Any]])[0])["key"] as! String
+            let all = try treeContents(dir.appendingPathComponent("single/\(key)")).keys.sorted()
+            let taskOne = Set(try treeContents(dir.appendingPathComponent("split/\(key)")).keys)
+            let mine = try #require(all.first { !taskOne.contains($0) })
+            let theirs = try #require(taskOne.sorted().first)
+            func leftover(_ name: String) -> String { "split/\(key)/.\(name).4242.0123456789abcdef.tmp" }
+            try dir.write("partial", to: leftover(mine))
+            try dir.write("in flight", to: leftover(theirs))
+            let resumed = try await Runner.nprec(
+                ["pyramid", "--task", "0/2", "--resume", volume, "split"] + options, in: dir)
+            try #require(resumed.status == 0, "\(resumed)")
+            #expect(!dir.exists(leftover(mine)), "task 0's own leftover is removed")
+            #expect(dir.exists(leftover(theirs)), "task 1's temporary file is left alone")
+            try FileManager.default.removeItem(at: dir.appendingPathComponent(leftover(theirs)))
+            let final = try await Runner.nprec(["downscale", "split", "--flat"], in: dir)
+            try #require(final.status == 0, "\(final)")
+            #expect(
+                try treeDifferences(dir.appendingPathComponent("single"), dir.appendingPathComponent("split")).isEmpty)
+        }
+    }
+}
