@@ -103,6 +103,9 @@ enum Parser {
         case .task:
             guard TaskSlice(text) == nil else { return }
             let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 2, let count = Int(parts[1]), count > 1_000_000 {
+                throw bad("\(count) tasks: at most 1000000")
+            }
             if parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 0 {
                 throw bad(
                     "task \(index) does not exist in \(count) task\(count > 1 ? "s" : "") (tasks are numbered 0 to \(count - 1))"

@@ -158,7 +158,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["3/3", "x", "1/0", "-1/2", "1/2/3", "0.5/2"])
+    @Test(arguments: ["3/3", "x", "1/0", "-1/2", "1/2/3", "0.5/2", "1/2000000"])
     func badTaskIsAUsageError(value: String) async throws {
         for command in [
             ["pyramid", "v.nii", "out"], ["convert", "v.nii", "out"], ["downscale", "out"], ["reencode", "a", "b"],
