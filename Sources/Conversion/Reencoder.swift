@@ -86,14 +86,11 @@ public struct Reencoder: Sendable {
             if sourceFormat.encoding.isLossy {
                 reporter.warn("using data stored in a lossy format as an input for conversion (for scale \(key))")
             }
-            let plan = ScalePlan(destScale)
-            let units = try FirstScale.pending(
-                plan: plan, dataset: dest, selection: options.selection, encoding: format.encoding)
+            let run = try ScaleRun(
+                scale: destScale, format: format, dataset: dest, selection: options.selection, reporter: reporter,
+                label: "converting scale \(key)")
+            let (plan, units, sink, progress) = (run.plan, run.units, run.sink, run.progress)
             let reader = ScaleReader(dataset: source, scale: sourceScale.info)
-            let sink = ScaleSink(dataset: dest, plan: plan, format: format)
-            let progress = reporter.begin(
-                "converting scale \(key)\(options.selection.task.map { ", task \($0)" } ?? "")",
-                total: Engine.chunkCount(units, plan: plan))
             let skipped = Counter()
             let offset = destScale.offset
             try Engine.run(units: units, plan: plan, sink: sink, jobs: options.jobs, progress: progress) { box in

@@ -37,13 +37,10 @@ public struct VolumeConverter: Sendable {
         let scale = info.scales[0]
         let format = ChunkFormat(dataset: info, scale: scale)
         try format.checkWritable()
-        let plan = ScalePlan(scale)
-        let units = try FirstScale.pending(
-            plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
-        let sink = ScaleSink(dataset: dataset, plan: plan, format: format)
-        let progress = reporter.begin(
-            "writing \(plan.key)\(selection.task.map { ", task \($0)" } ?? "")",
-            total: Engine.chunkCount(units, plan: plan))
+        let run = try ScaleRun(
+            scale: scale, format: format, dataset: dataset, selection: selection, reporter: reporter,
+            label: "writing \(scale.key)")
+        let (plan, units, sink, progress) = (run.plan, run.units, run.sink, run.progress)
         let offset = scale.offset
         let mapping = self.mapping
         let volume = self.volume

@@ -1,3 +1,4 @@
+import Encoding
 import Foundation
 import Precomputed
 
@@ -62,17 +63,31 @@ public enum Engine {
     }
 }
 
-/// The units of the first scale a run writes: the task's share (each scale cut on its own, in
-/// Morton order, as the pyramid's ownership cuts scale 0), minus those written under `--resume`.
-public enum FirstScale {
-    public static func pending(
-        plan: ScalePlan, dataset: Dataset, selection: WorkSelection, encoding: ChunkEncoding
-    ) throws -> [Int] {
+/// One run over a scale that no other scale feeds (a conversion, a reencode): its plan, the units
+/// to write (the task's share, each such scale cut on its own in Morton order as the pyramid's
+/// ownership cuts scale 0, minus those written under `--resume`), the sink and the progress.
+public struct ScaleRun: Sendable {
+    public let plan: ScalePlan
+    public let units: [Int]
+    public let sink: ScaleSink
+    public let progress: any StepProgress
+
+    /// `label` names the step in progress lines ("writing 1mm", "converting scale 1mm").
+    public init(
+        scale: ScaleSpec, format: ChunkFormat, dataset: Dataset, selection: WorkSelection, reporter: any WorkReporter,
+        label: String
+    ) throws {
+        let plan = ScalePlan(scale)
         let candidates =
             selection.task.map {
                 Ownership(plans: [plan], taskCount: $0.count, dependent: false).units(scale: 0, task: $0.index)
             } ?? Array(0..<plan.unitCount)
-        return try Engine.pending(
-            candidates, plan: plan, dataset: dataset, resume: selection.resume, encoding: encoding)
+        let units = try Engine.pending(
+            candidates, plan: plan, dataset: dataset, resume: selection.resume, encoding: format.encoding)
+        self.plan = plan
+        self.units = units
+        sink = ScaleSink(dataset: dataset, plan: plan, format: format)
+        progress = reporter.begin(
+            label + (selection.task.map { ", task \($0)" } ?? ""), total: Engine.chunkCount(units, plan: plan))
     }
 }

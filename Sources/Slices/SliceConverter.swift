@@ -77,17 +77,14 @@ public struct SliceConverter: Sendable {
         try format.checkWritable()
         let output = format.dataType
         let mapping = ValueMapping(input: stack.sampleType, output: output)
-        let plan = ScalePlan(scale)
-        let units = try FirstScale.pending(
-            plan: plan, dataset: dataset, selection: selection, encoding: format.encoding)
+        let run = try ScaleRun(
+            scale: scale, format: format, dataset: dataset, selection: selection, reporter: reporter,
+            label: "writing \(scale.key)")
+        let (plan, units, sink, progress) = (run.plan, run.units, run.sink, run.progress)
         var wanted = [Bool](repeating: false, count: plan.chunkCount)
         for unit in units {
             for cell in plan.cells(of: unit) { wanted[cell] = true }
         }
-        let sink = ScaleSink(dataset: dataset, plan: plan, format: format)
-        let progress = reporter.begin(
-            "writing \(plan.key)\(selection.task.map { ", task \($0)" } ?? "")",
-            total: Engine.chunkCount(units, plan: plan))
         let grid = plan.grid
         let chunk = grid.chunkSize
         let size = scale.size
