@@ -35,27 +35,28 @@ let package = Package(
         .target(name: "Pyramid", dependencies: ["Precomputed", "Encoding", "Engine"]),
         // 2-D slice stacks (PNG, TIFF, JPEG), read band by band, any anatomical orientation.
         .target(name: "Slices", dependencies: ["Precomputed", "Encoding", "Codecs", "Engine"]),
-        // NIfTI-1/2 reader with streaming slabs.
-        .target(name: "NIfTI", dependencies: ["Codecs"]),
+        // Volume files (NIfTI, MGH, MINC, Analyze, AFNI, PAR/REC, NRRD), told apart by content and
+        // read slab by slab (or block by block when uncompressed) in bounded memory.
+        .target(name: "Volumes", dependencies: ["Codecs", "Precomputed"]),
         // Volume files and other datasets as sources of the engine: convert and reencode.
-        .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "NIfTI"]),
+        .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "Volumes"]),
         .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
         // Command registry, option parser, help, completion and the commands.
         .target(
             name: "NPrecCLI",
             dependencies: [
-                "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "NIfTI", "Mesh", "Codecs",
+                "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "Volumes", "Mesh", "Codecs",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // Single-core throughput of each stage, for `make bench`.
         .executableTarget(
-            name: "nprec-bench", dependencies: ["Codecs", "Encoding", "NIfTI", "Precomputed", "Pyramid"],
+            name: "nprec-bench", dependencies: ["Codecs", "Encoding", "Volumes", "Precomputed", "Pyramid"],
             path: "Sources/NPrecBench"),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
-        .testTarget(name: "NIfTITests", dependencies: ["NIfTI"]),
+        .testTarget(name: "VolumesTests", dependencies: ["Volumes", "Precomputed"]),
         .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
         .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed", "Codecs", "Engine"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),

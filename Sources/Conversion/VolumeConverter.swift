@@ -1,10 +1,10 @@
 import Dispatch
 import Encoding
 import Engine
-import NIfTI
 import Precomputed
+import Volumes
 
-/// Writes scale 0 of `info` from a NIfTI volume: the units of the run's selection (all, or one
+/// Writes scale 0 of `info` from a volume file: the units of the run's selection (all, or one
 /// task's share; without those already written under `--resume`), on `jobs` threads.
 ///
 /// Three ways to read, chosen by the file and the scale:
@@ -14,7 +14,7 @@ import Precomputed
 /// - compressed: z-slabs of chunk thickness in order, the next slab read while the current one
 ///   is encoded; slabs without a selected chunk are skipped (decompressed, not kept).
 public struct VolumeConverter: Sendable {
-    public let volume: NIfTIVolume
+    public let volume: any VolumeFile
     public let mapping: ValueMapping
     public let info: DatasetSpec
     public let dataset: Dataset
@@ -22,7 +22,7 @@ public struct VolumeConverter: Sendable {
     public let selection: WorkSelection
 
     public init(
-        volume: NIfTIVolume, mapping: ValueMapping, info: DatasetSpec, dataset: Dataset, jobs: Int,
+        volume: any VolumeFile, mapping: ValueMapping, info: DatasetSpec, dataset: Dataset, jobs: Int,
         selection: WorkSelection
     ) {
         self.volume = volume
@@ -76,6 +76,7 @@ public struct VolumeConverter: Sendable {
                     let boxes = row.columns.map { grid.box($0, row.gy, row.gz) }
                     // Whole rows: one read per slice (a part of each row would be one per row).
                     let band = try volume.readBlock(
+                        x: nil,
                         y: (boxes[0].y.lowerBound - offset[1])..<(boxes[0].y.upperBound - offset[1]),
                         z: (boxes[0].z.lowerBound - offset[2])..<(boxes[0].z.upperBound - offset[2]))
                     for box in boxes {
@@ -117,7 +118,7 @@ public struct VolumeConverter: Sendable {
     }
 }
 
-extension NIfTISlab {
+extension VolumeSlab {
     /// The values of the columns `x` and rows `y`, every z and channel of the slab, x fastest.
     func extract(x: Range<Int>, y: Range<Int>, elementSize: Int) -> [UInt8] {
         let (sx, sy, sz) = (size[0], size[1], size[2])
@@ -147,12 +148,12 @@ final class SlabReader: @unchecked Sendable {
     // Invariant: `result` is written on `queue` before `group.leave()` and read by `take()` only
     // after `group.wait()`; `prefetch` and `take` alternate on one thread, so the accesses never
     // overlap.
-    private let volume: NIfTIVolume
+    private let volume: any VolumeFile
     private let queue = DispatchQueue(label: "nprec.slab-reader")
     private let group = DispatchGroup()
-    private var result: Result<NIfTISlab, Error>?
+    private var result: Result<VolumeSlab, Error>?
 
-    init(volume: NIfTIVolume) { self.volume = volume }
+    init(volume: any VolumeFile) { self.volume = volume }
 
     func prefetch(_ zRange: Range<Int>) {
         group.enter()
@@ -162,7 +163,7 @@ final class SlabReader: @unchecked Sendable {
         }
     }
 
-    func take() throws -> NIfTISlab {
+    func take() throws -> VolumeSlab {
         group.wait()
         defer { result = nil }
         return try result!.get()

@@ -3,9 +3,9 @@
 import Codecs
 import Encoding
 import Foundation
-import NIfTI
 import Precomputed
 import Pyramid
+import Volumes
 
 struct Generator {
     var state: UInt64

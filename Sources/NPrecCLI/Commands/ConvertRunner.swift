@@ -1,8 +1,8 @@
 import Conversion
 import Encoding
 import Engine
-import NIfTI
 import Precomputed
+import Volumes
 
 /// `nprec convert VOLUME DEST` (or `SLICE_DIR... DEST`): the full-resolution chunks.
 enum ConvertRunner {

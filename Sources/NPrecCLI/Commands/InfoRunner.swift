@@ -20,10 +20,9 @@ enum InfoRunner {
 
     /// The full-resolution info of a volume, and whether its data type had to be changed.
     static func fullresInfo(_ source: VolumeSource, invocation: Invocation) throws -> (VolumeInfo, Bool) {
-        let header = source.volume.header
         Console.note(
             "input image shape is \(source.volume.size + (source.volume.channels > 1 ? [source.volume.channels] : []))")
-        Console.note("input voxel size is \(header.voxelSizes.prefix(3).map { "\($0)" }.joined(separator: " x ")) mm")
+        Console.note("input voxel size is \(source.volume.voxelSizes.map { "\($0)" }.joined(separator: " x ")) mm")
         // Data types Neuroglancer displays are kept; float64 and int64 (and scaled values,
         // float64 as the reference reads them) become float32, reported with exit code 4.
         var dataType = source.declaredType

@@ -1,11 +1,11 @@
 import Encoding
-import NIfTI
 import Precomputed
+import Volumes
 
 /// What `info` and `convert` share about a volume file: its values' type and scaling as the
 /// reference reads them (nibabel with neuroglancer-scripts' options).
 struct VolumeSource {
-    let volume: NIfTIVolume
+    let volume: any VolumeFile
     /// The stored component type (uint8 for RGB24 and RGBA32).
     let storageType: DataType
     /// Header scaling that applies (nil when none or `--ignore-scaling`).
@@ -17,29 +17,13 @@ struct VolumeSource {
         if invocation.has("input-min") && !invocation.has("input-max") {
             throw UsageError("option '--input-min' needs '--input-max'", commandPath: invocation.commandPath)
         }
-        volume = try NIfTIVolume(path: path)
-        storageType = try Self.dataType(of: volume.header.dataType, path: path)
-        headerScaling = invocation.flag("ignore-scaling") ? nil : volume.header.scaling
+        volume = try VolumeFiles.open(path, options: VolumeOptions(ignoreScaling: invocation.flag("ignore-scaling")))
+        storageType = volume.elementType
+        headerScaling = volume.scaling
         inputMax = invocation.double("input-max")
         inputMin = inputMax == nil ? nil : (invocation.double("input-min") ?? 0)
         if let inputMin, let inputMax, inputMin == inputMax {
             throw UsageError("'--input-min' and '--input-max' must differ", commandPath: invocation.commandPath)
-        }
-    }
-
-    static func dataType(of type: NIfTIDataType, path: String) throws -> DataType {
-        switch type.componentType {
-        case .uint8: return .uint8
-        case .int8: return .int8
-        case .uint16: return .uint16
-        case .int16: return .int16
-        case .uint32: return .uint32
-        case .int32: return .int32
-        case .uint64: return .uint64
-        case .int64: return .int64
-        case .float32: return .float32
-        case .float64: return .float64
-        default: throw NIfTIError(path: path, message: "unsupported data type \(type)")
         }
     }
 
@@ -59,13 +43,13 @@ struct VolumeSource {
     }
 
     /// Voxel size in nanometres, from the affine (as nibabel's voxel_sizes) times 1e6.
-    var resolution: [Double] { volume.header.voxelSizes.prefix(3).map { $0 * 1_000_000 } }
+    var resolution: [Double] { volume.voxelSizes.map { $0 * 1_000_000 } }
 
     /// The Neuroglancer transform: the affine without its voxel scaling, translation in
     /// nanometres, shifted by half a voxel (NIfTI addresses voxel centres, Neuroglancer corners).
     var transform: [[Double]] {
-        let affine = volume.header.affine
-        let sizes = volume.header.voxelSizes
+        let affine = volume.affine
+        let sizes = volume.voxelSizes
         var matrix = [[Double]](repeating: [0, 0, 0, 0], count: 4)
         for row in 0..<4 {
             for column in 0..<3 { matrix[row][column] = affine[row][column] / sizes[column] }

@@ -4,6 +4,7 @@ import Foundation
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("Fixtures/nifti")
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }

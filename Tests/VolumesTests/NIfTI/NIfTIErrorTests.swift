@@ -1,17 +1,17 @@
 import Foundation
-import NIfTI
 import Testing
+import Volumes
 
 /// Opens `path` and reads every slab, returning the error thrown.
-private func failure(_ path: String) -> NIfTIError? {
+private func failure(_ path: String) -> VolumeError? {
     do {
         let volume = try NIfTIVolume(path: path)
         _ = try volume.readSlab(0..<volume.size[2])
         return nil
-    } catch let error as NIfTIError {
+    } catch let error as VolumeError {
         return error
     } catch {
-        Issue.record("not a NIfTIError: \(error)")
+        Issue.record("not a VolumeError: \(error)")
         return nil
     }
 }
@@ -54,13 +54,13 @@ struct NIfTIErrorTests {
     @Test("after a failed read, later reads fail too")
     func failureSticks() throws {
         let volume = try NIfTIVolume(path: Fixtures.path("truncated.nii.gz"))
-        var first: NIfTIError?
+        var first: VolumeError?
         for z in 0..<volume.size[2] where first == nil {
-            do { _ = try volume.readSlab(z..<(z + 1)) } catch let error as NIfTIError { first = error }
+            do { _ = try volume.readSlab(z..<(z + 1)) } catch let error as VolumeError { first = error }
         }
         let error = try #require(first)
         #expect(error.message.hasPrefix("file is truncated"))
-        #expect(throws: NIfTIError.self) { try volume.readSlab(volume.size[2]..<volume.size[2]) }
+        #expect(throws: VolumeError.self) { try volume.readSlab(volume.size[2]..<volume.size[2]) }
     }
 
     @Test("a missing file is named")
@@ -154,8 +154,8 @@ struct NIfTIErrorTests {
     func slabOrder() throws {
         let volume = try NIfTIVolume(path: Fixtures.path("int16_le.nii"))
         _ = try volume.readSlab(0..<2)
-        #expect(throws: NIfTIError.self) { try volume.readSlab(1..<3) }
-        #expect(throws: NIfTIError.self) { try volume.readSlab(2..<4) }
+        #expect(throws: VolumeError.self) { try volume.readSlab(1..<3) }
+        #expect(throws: VolumeError.self) { try volume.readSlab(2..<4) }
         #expect(try volume.readSlab(2..<3).size == [7, 5, 1])
         #expect(try volume.readSlab(3..<3).bytes.isEmpty)
     }

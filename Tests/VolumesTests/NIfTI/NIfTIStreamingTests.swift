@@ -1,6 +1,6 @@
 import Foundation
-import NIfTI
 import Testing
+import Volumes
 
 /// A NIfTI-1 file written by hand: big-endian int16, several volumes, large enough that slabs
 /// span many stream blocks.

@@ -1,7 +1,7 @@
 import Codecs
 
-/// A problem with a NIfTI file: the file and what is wrong with it.
-public struct NIfTIError: Error, CustomStringConvertible, Sendable {
+/// A problem with a volume file: the file and what is wrong with it.
+public struct VolumeError: Error, CustomStringConvertible, Sendable {
     /// The file the problem is in.
     public let path: String
     /// What is wrong, without the file name.

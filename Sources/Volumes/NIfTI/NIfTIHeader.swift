@@ -30,6 +30,8 @@ public struct NIfTIHeader: Sendable {
     public var voxelSizes: [Double]
     /// The `descrip` text.
     public var descrip: String
+    /// `intent_code` (3000 to 3099 are CIFTI-2).
+    public var intentCode: Int
 
     /// The slope and intercept nibabel's ArrayProxy applies to the stored values, or nil when it
     /// applies none: slope 0 or not finite, or exactly (1, 0). Also nil for RGB24 and RGBA32, which
@@ -77,7 +79,7 @@ public struct NIfTIHeader: Sendable {
     /// Parses a whole header (348 bytes for NIfTI-1, 540 for NIfTI-2). `singleFile` is true for a
     /// .nii file, where a vox_offset inside the header is an error.
     public init(bytes: [UInt8], path: String, singleFile: Bool) throws {
-        func fail(_ message: String) -> NIfTIError { NIfTIError(path: path, message: message) }
+        func fail(_ message: String) -> VolumeError { VolumeError(path: path, message: message) }
         guard bytes.count >= 4, let (version, littleEndian) = Self.identify(Array(bytes[0..<4])) else {
             let shown =
                 bytes.count >= 4 ? " (sizeof_hdr bytes \(bytes[0..<4].map { String($0) }.joined(separator: " ")))" : ""
@@ -201,6 +203,7 @@ public struct NIfTIHeader: Sendable {
         self.qformCode = validCodes.contains(qformCode) ? qformCode : 0
         self.sformCode = validCodes.contains(sformCode) ? sformCode : 0
         xyztUnits = fields.int(layout.xyztUnits, layout.xyztUnitsWidth)
+        intentCode = fields.int(layout.intentCode, layout.codeWidth)
         descrip = String(decoding: bytes[layout.descrip..<(layout.descrip + 80)].prefix { $0 != 0 }, as: UTF8.self)
 
         let quatern = (0..<6).map { fields.float(layout.quatern + $0 * layout.floatWidth, layout.floatWidth) }
@@ -251,15 +254,16 @@ struct HeaderLayout {
     var xyztUnits: Int, xyztUnitsWidth: Int
     var descrip: Int
     var magic: Int
+    var intentCode: Int
 
     static let nifti1 = HeaderLayout(
         datatype: 70, datatypeWidth: 2, dim: 40, dimWidth: 2, pixdim: 76, floatWidth: 4,
         sclSlope: 112, qformCode: 252, codeWidth: 2, quatern: 256, srow: 280,
-        xyztUnits: 123, xyztUnitsWidth: 1, descrip: 148, magic: 344)
+        xyztUnits: 123, xyztUnitsWidth: 1, descrip: 148, magic: 344, intentCode: 68)
     static let nifti2 = HeaderLayout(
         datatype: 12, datatypeWidth: 2, dim: 16, dimWidth: 8, pixdim: 104, floatWidth: 8,
         sclSlope: 176, qformCode: 344, codeWidth: 4, quatern: 352, srow: 400,
-        xyztUnits: 500, xyztUnitsWidth: 4, descrip: 240, magic: 4)
+        xyztUnits: 500, xyztUnitsWidth: 4, descrip: 240, magic: 4, intentCode: 504)
 }
 
 /// Reads signed integers and floats of a given width and byte order from header bytes.

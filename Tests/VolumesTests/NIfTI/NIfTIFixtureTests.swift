@@ -1,6 +1,8 @@
 import Foundation
-import NIfTI
+import Precomputed
 import Testing
+
+@testable import Volumes
 
 @Suite("NIfTI fixtures read as nibabel reads them")
 struct NIfTIFixtureTests {
@@ -57,7 +59,7 @@ struct NIfTIFixtureTests {
         #expect(slab.size == size)
         #expect(slab.channels == volume.channels)
         #expect(slab.channels == expect.shape.dropFirst(3).reduce(1, *) * volume.header.dataType.componentCount)
-        #expect(slab.elementType == volume.header.dataType.componentType)
+        #expect(slab.elementType == volume.header.dataType.storage)
         #expect(slab.bytes.count == raw.count)
         #expect(slab.bytes == raw)
     }
@@ -98,7 +100,7 @@ struct NIfTIFixtureTests {
                 Array(slab.bytes[(channel * sliceBytes)..<((channel + 1) * sliceBytes)])
                     == Array(raw[start..<(start + sliceBytes)]))
         }
-        #expect(throws: NIfTIError.self) { try volume.readSlab(0..<1) }
+        #expect(throws: VolumeError.self) { try volume.readSlab(0..<1) }
     }
 
     @Test(
@@ -169,13 +171,13 @@ struct NIfTIFixtureTests {
 }
 
 /// Host-order values of `type` in `bytes`, as Doubles.
-func doubles(_ bytes: [UInt8], _ type: NIfTIDataType) -> [Double] {
+func doubles(_ bytes: [UInt8], _ type: DataType) -> [Double] {
     bytes.withUnsafeBytes { raw in
         func map<T>(_: T.Type, _ convert: (T) -> Double) -> [Double] {
             raw.bindMemory(to: T.self).map(convert)
         }
         switch type {
-        case .uint8, .rgb24, .rgba32: return map(UInt8.self) { Double($0) }
+        case .uint8: return map(UInt8.self) { Double($0) }
         case .int8: return map(Int8.self) { Double($0) }
         case .uint16: return map(UInt16.self) { Double($0) }
         case .int16: return map(Int16.self) { Double($0) }

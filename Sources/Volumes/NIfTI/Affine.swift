@@ -82,7 +82,7 @@ extension NIfTIHeader {
 
     /// `nibabel.affines.voxel_sizes`: sqrt of the column sums of squares of affine[:3, :3], summed
     /// row by row as numpy reduces along axis 0.
-    static func voxelSizes(_ affine: [[Double]]) -> [Double] {
+    public static func voxelSizes(_ affine: [[Double]]) -> [Double] {
         (0..<3).map { column in
             let squares = (0..<3).map { affine[$0][column] * affine[$0][column] }
             return (squares[0] + squares[1] + squares[2]).squareRoot()

@@ -1,0 +1,396 @@
+import Codecs
+import Precomputed
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// How plain voxel arrays are laid out in a data file.
+public struct RawLayout: Sendable {
+    /// [x, y, z] of one volume.
+    public var size: [Int]
+    /// 3-D volumes stored one after the other (the t dimension and beyond).
+    public var volumes: Int
+    /// The type of one stored component.
+    public var componentType: DataType
+    /// Interleaved components per voxel (3 for RGB24), de-interleaved into channels.
+    public var components: Int
+    public var littleEndian: Bool
+    /// Where the first voxel starts, in the (decompressed) data.
+    public var offset: Int
+
+    public init(
+        size: [Int], volumes: Int, componentType: DataType, components: Int = 1, littleEndian: Bool, offset: Int
+    ) {
+        self.size = size
+        self.volumes = volumes
+        self.componentType = componentType
+        self.components = components
+        self.littleEndian = littleEndian
+        self.offset = offset
+    }
+
+    /// Bytes of one voxel of one volume.
+    public var voxelBytes: Int { componentType.size * components }
+    /// Bytes of one 3-D volume.
+    public var volumeBytes: Int { size[0] * size[1] * size[2] * voxelBytes }
+    /// Bytes of all voxels.
+    public var dataBytes: Int { volumeBytes * volumes }
+    /// Values per voxel: volumes times components.
+    public var channels: Int { volumes * components }
+}
+
+/// Voxels stored as plain arrays in one file, plain or gzip-compressed (detected from the magic
+/// number): x fastest, then y, z, volume. Read slab by slab in ascending z (a compressed file is
+/// never decompressed whole: each volume has its own stream, kept at the position of the next
+/// slab), or, uncompressed, box by box from any thread.
+public final class RawVolumeData {
+    /// The file holding the voxels.
+    public let path: String
+    public let layout: RawLayout
+    /// Whether the data is gzip-compressed.
+    public let isCompressed: Bool
+
+    /// One stream per volume, opened on the first read.
+    private var streams: [ByteStream] = []
+    /// A stream already open on the file (the header's), reused for the first volume.
+    private var initialStream: ByteStream?
+    /// The first z not read yet.
+    private var nextZ = 0
+    /// The error that stopped an earlier read, thrown again by later ones.
+    private var failure: VolumeError?
+    /// Interleaved bytes of one volume's slab, before de-interleaving.
+    private var scratch: [UInt8] = []
+
+    /// Opens the data of `path`. `stream`, if given, is a stream open on the same file (at or
+    /// before `layout.offset`), reused for the first volume. Checks the length of uncompressed data.
+    public init(path: String, layout: RawLayout, stream: ByteStream? = nil) throws {
+        self.path = path
+        self.layout = layout
+        isCompressed = try Self.isGzip(path)
+        initialStream = stream
+        if !isCompressed {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                throw VolumeError(path: path, message: String(cString: strerror(errno)))
+            }
+            let expected = layout.offset + layout.dataBytes
+            if Int(info.st_size) < expected {
+                throw VolumeError(
+                    path: path,
+                    message:
+                        "file is truncated: it has \(info.st_size) bytes, but the header describes "
+                        + "\(layout.dataBytes) bytes of voxels from byte \(layout.offset) (to byte \(expected))"
+                )
+            }
+        }
+    }
+
+    /// True when the data is uncompressed, so `readBlock` can read any part of it.
+    public var isSeekable: Bool { !isCompressed }
+
+    /// Reads the voxels of the z slices in `zRange`. Calls must ask for ascending z: each range
+    /// starts at or after the end of the previous one (the first at or after 0); skipped slices are
+    /// read and dropped. Values come in host byte order, x fastest, then y, then z, then channel
+    /// (the volume, and within it the component: channel v·k + c).
+    public func readSlab(_ zRange: Range<Int>) throws -> VolumeSlab {
+        if let failure { throw failure }
+        let nz = layout.size[2]
+        guard zRange.lowerBound >= nextZ, zRange.upperBound <= nz else {
+            throw VolumeError(
+                path: path,
+                message:
+                    "slab z \(zRange.lowerBound)..<\(zRange.upperBound) cannot be read: slabs must come in ascending z "
+                    + "within 0..<\(nz), and z up to \(nextZ) was already read"
+            )
+        }
+        do {
+            return try readSlabOnce(zRange)
+        } catch let error as VolumeError {
+            // The streams are now at unknown positions: later slabs cannot be trusted.
+            failure = error
+            throw error
+        }
+    }
+
+    private func readSlabOnce(_ zRange: Range<Int>) throws -> VolumeSlab {
+        let (nx, ny) = (layout.size[0], layout.size[1])
+        let components = layout.components
+        let elementSize = layout.componentType.size
+        let sliceBytes = nx * ny * layout.voxelBytes
+        let slabBytes = sliceBytes * zRange.count
+        let volumes = layout.volumes
+        if streams.isEmpty { try openStreams() }
+        let skip = (zRange.lowerBound - nextZ) * sliceBytes
+        let swap = elementSize > 1 && layout.littleEndian != (1.littleEndian == 1)
+        if components > 1 && scratch.count < slabBytes {
+            scratch = [UInt8](repeating: 0, count: slabBytes)
+        }
+
+        let bytes = try [UInt8](unsafeUninitializedCapacity: slabBytes * volumes) { buffer, initialized in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            for (volume, stream) in streams.enumerated() {
+                if skip > 0 { try skipBytes(stream, skip, volume: volume) }
+                let target = UnsafeMutableRawBufferPointer(
+                    rebasing: output[(volume * slabBytes)..<((volume + 1) * slabBytes)])
+                if components == 1 {
+                    try fill(stream, target, volume: volume)
+                    if swap { ByteOrder.swap(target, elementSize: elementSize) }
+                } else {
+                    try scratch.withUnsafeMutableBytes { interleaved in
+                        let source = UnsafeMutableRawBufferPointer(rebasing: interleaved[0..<slabBytes])
+                        try fill(stream, source, volume: volume)
+                        if swap { ByteOrder.swap(source, elementSize: elementSize) }
+                        ByteOrder.deinterleave(
+                            UnsafeRawBufferPointer(source), into: target, components: components,
+                            elementSize: elementSize)
+                    }
+                }
+            }
+            initialized = slabBytes * volumes
+        }
+        nextZ = zRange.upperBound
+        return VolumeSlab(
+            size: [nx, ny, zRange.count], channels: layout.channels, elementType: layout.componentType, bytes: bytes)
+    }
+
+    /// Reads the box `xRange` x `yRange` x `zRange` (all columns when `xRange` is nil), in any
+    /// order and from any thread (the file is opened per call; one `pread` per slice when whole
+    /// rows are read, per row otherwise). Same layout as `readSlab`. Only for uncompressed data.
+    public func readBlock(x xRange: Range<Int>?, y yRange: Range<Int>, z zRange: Range<Int>) throws -> VolumeSlab {
+        let (nx, ny, nz) = (layout.size[0], layout.size[1], layout.size[2])
+        let xRange = xRange ?? 0..<nx
+        let components = layout.components
+        let elementSize = layout.componentType.size
+        let voxelBytes = layout.voxelBytes
+        let rowBytes = nx * voxelBytes
+        let sliceBytes = ny * rowBytes
+        let volumeBytes = sliceBytes * nz
+        let volumes = layout.volumes
+        let wholeRows = xRange.count == nx
+        // One contiguous run: whole rows of the y range, or the x range of one row.
+        let runBytes = wholeRows ? yRange.count * rowBytes : xRange.count * voxelBytes
+        let runsPerSlice = wholeRows ? 1 : yRange.count
+        let blockBytes = xRange.count * yRange.count * zRange.count * voxelBytes
+        let swap = elementSize > 1 && layout.littleEndian != (1.littleEndian == 1)
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw VolumeError(path: path, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var scratch = components > 1 ? [UInt8](repeating: 0, count: blockBytes) : []
+        let bytes = try [UInt8](unsafeUninitializedCapacity: blockBytes * volumes) { buffer, initialized in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            for volume in 0..<volumes {
+                let target = UnsafeMutableRawBufferPointer(
+                    rebasing: output[(volume * blockBytes)..<((volume + 1) * blockBytes)])
+                try scratch.withUnsafeMutableBytes { interleaved in
+                    let destination = components > 1 ? interleaved : target
+                    var run = 0
+                    for z in zRange {
+                        for r in 0..<runsPerSlice {
+                            let offset =
+                                layout.offset + volume * volumeBytes + z * sliceBytes
+                                + (yRange.lowerBound + r) * rowBytes + xRange.lowerBound * voxelBytes
+                            var done = 0
+                            while done < runBytes {
+                                let got = pread(
+                                    fd, destination.baseAddress! + run * runBytes + done, runBytes - done,
+                                    off_t(offset + done))
+                                if got < 0 {
+                                    if errno == EINTR { continue }
+                                    throw VolumeError(path: path, message: String(cString: strerror(errno)))
+                                }
+                                if got == 0 {
+                                    throw truncated("the data ends before byte \(offset + runBytes)", volume: volume)
+                                }
+                                done += got
+                            }
+                            run += 1
+                        }
+                    }
+                    if swap { ByteOrder.swap(destination, elementSize: elementSize) }
+                    if components > 1 {
+                        ByteOrder.deinterleave(
+                            UnsafeRawBufferPointer(interleaved), into: target, components: components,
+                            elementSize: elementSize)
+                    }
+                }
+            }
+            initialized = blockBytes * volumes
+        }
+        return VolumeSlab(
+            size: [xRange.count, yRange.count, zRange.count], channels: layout.channels,
+            elementType: layout.componentType, bytes: bytes)
+    }
+
+    // MARK: - Streams
+
+    /// Opens one stream per volume, each positioned at its volume's first byte.
+    private func openStreams() throws {
+        let count = layout.volumes
+        // Bounded buffers however many volumes there are.
+        let blockSize = max(1 << 16, min(1 << 20, (64 << 20) / count))
+        for volume in 0..<count {
+            let stream: ByteStream
+            let start = layout.offset + volume * layout.volumeBytes
+            if volume == 0, let initialStream {
+                stream = initialStream
+                self.initialStream = nil
+            } else {
+                stream = try Self.open(path, blockSize: blockSize)
+            }
+            let ahead = start - stream.position
+            if ahead > 0 { try skipBytes(stream, ahead, volume: volume) }
+            streams.append(stream)
+        }
+    }
+
+    /// Fills `buffer` from `stream`, or throws naming the data file when the data ends early.
+    private func fill(_ stream: ByteStream, _ buffer: UnsafeMutableRawBufferPointer, volume: Int) throws {
+        let start = stream.position
+        let got: Int
+        do {
+            got = try stream.read(into: buffer)
+        } catch let error as CodecError {
+            if error.message.contains("truncated") {
+                throw truncated("the compressed data ends before byte \(start + buffer.count)", volume: volume)
+            }
+            throw VolumeError(path: path, codecError: error)
+        }
+        if got < buffer.count {
+            throw truncated("the data ends at byte \(stream.position)", volume: volume)
+        }
+    }
+
+    private func skipBytes(_ stream: ByteStream, _ count: Int, volume: Int) throws {
+        let start = stream.position
+        do {
+            try stream.skip(count)
+        } catch let error as CodecError {
+            if error.message.contains("truncated") {
+                throw truncated("the data ends before byte \(start + count)", volume: volume)
+            }
+            throw VolumeError(path: path, codecError: error)
+        }
+    }
+
+    private func truncated(_ detail: String, volume: Int) -> VolumeError {
+        let expected = layout.offset + layout.dataBytes
+        let which = layout.volumes > 1 ? " (in volume \(volume))" : ""
+        return VolumeError(
+            path: path,
+            message:
+                "file is truncated: \(detail)\(which), but the header describes \(layout.dataBytes) bytes "
+                + "of voxels from byte \(layout.offset) (to byte \(expected))"
+        )
+    }
+
+    // MARK: - Files
+
+    /// Opens `path` as a stream (gzip detected from the magic number unless `compressed` says).
+    public static func open(_ path: String, compressed: Bool? = nil, blockSize: Int = 1 << 20) throws -> ByteStream {
+        do {
+            return try ByteStream(path: path, compressed: compressed, blockSize: blockSize)
+        } catch let error as CodecError {
+            throw VolumeError(path: path, codecError: error)
+        }
+    }
+
+    /// Reads up to `count` bytes; fewer only at the end of the file.
+    public static func read(_ stream: ByteStream, _ count: Int, path: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        do {
+            let got = try bytes.withUnsafeMutableBytes { try stream.read(into: $0) }
+            bytes.removeSubrange(got...)
+        } catch let error as CodecError {
+            throw VolumeError(path: path, codecError: error)
+        }
+        return bytes
+    }
+
+    /// Whether `path` starts with the gzip magic number.
+    public static func isGzip(_ path: String) throws -> Bool {
+        let stream = try open(path, compressed: false, blockSize: 16)
+        let magic = try read(stream, 2, path: path)
+        return magic == [0x1f, 0x8b]
+    }
+
+    /// Whether a file exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+}
+
+/// Byte swapping and de-interleaving over whole buffers.
+enum ByteOrder {
+    /// Reverses the bytes of each `elementSize`-byte element of `buffer` in place.
+    static func swap(_ buffer: UnsafeMutableRawBufferPointer, elementSize: Int) {
+        guard let base = buffer.baseAddress else { return }
+        let count = buffer.count / elementSize
+        switch elementSize {
+        case 2: swap(base, count: count, as: UInt16.self)
+        case 4: swap(base, count: count, as: UInt32.self)
+        case 8: swap(base, count: count, as: UInt64.self)
+        default: break
+        }
+    }
+
+    @inline(__always)
+    private static func swap<T: FixedWidthInteger>(_ base: UnsafeMutableRawPointer, count: Int, as: T.Type) {
+        base.withMemoryRebound(to: T.self, capacity: count) { values in
+            for i in 0..<count {
+                values[i] = values[i].byteSwapped
+            }
+        }
+    }
+
+    /// Splits `source`, `components` elements of `elementSize` bytes per voxel (RGBRGB...), into
+    /// `components` planes of `target`, one after the other.
+    static func deinterleave(
+        _ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer, components: Int,
+        elementSize: Int = 1
+    ) {
+        if elementSize > 1 {
+            let count = source.count / (components * elementSize)
+            for i in 0..<count {
+                for c in 0..<components {
+                    (target.baseAddress! + (c * count + i) * elementSize).copyMemory(
+                        from: source.baseAddress! + (i * components + c) * elementSize, byteCount: elementSize)
+                }
+            }
+            return
+        }
+        guard let from = source.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            let to = target.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        else { return }
+        let count = source.count / components
+        switch components {
+        case 3:
+            for i in 0..<count {
+                to[i] = from[3 &* i]
+                to[count &+ i] = from[3 &* i &+ 1]
+                to[2 &* count &+ i] = from[3 &* i &+ 2]
+            }
+        case 4:
+            for i in 0..<count {
+                to[i] = from[4 &* i]
+                to[count &+ i] = from[4 &* i &+ 1]
+                to[2 &* count &+ i] = from[4 &* i &+ 2]
+                to[3 &* count &+ i] = from[4 &* i &+ 3]
+            }
+        default:
+            for i in 0..<count {
+                for c in 0..<components {
+                    to[c &* count &+ i] = from[components &* i &+ c]
+                }
+            }
+        }
+    }
+}
+
+/// `readBlock` may be called from any thread at once (it opens its own file descriptor and
+/// reads immutable state); `readSlab` keeps stream positions and must be called from one thread
+/// at a time.
+extension RawVolumeData: @unchecked Sendable {}
