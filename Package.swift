@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "VolumesTests", dependencies: ["Volumes", "Precomputed"]),
-        .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
+        .testTarget(name: "MeshTests", dependencies: ["Mesh", "Codecs"]),
         .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed", "Codecs", "Engine"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pyramid", "Encoding", "Precomputed"]),

@@ -1,6 +1,8 @@
+import Codecs
 import Precomputed
 
-/// The surface mesh formats nprec reads, chosen by file extension.
+/// The surface mesh formats nprec reads, chosen by file extension (after a `.gz`, which any of
+/// them may have: the file is then decompressed as it is read).
 public enum MeshFormat: String, Sendable, CaseIterable {
     /// GIfTI (`.gii`, `.surf.gii`): coordinates in millimetres.
     case gifti
@@ -13,7 +15,7 @@ public enum MeshFormat: String, Sendable, CaseIterable {
     /// Object File Format (`.off`).
     case off
 
-    /// The format of `path`, from its last extension (case-insensitive).
+    /// The format of `path`, from its last extension (case-insensitive), after any `.gz`.
     public init(path: String) throws {
         guard let format = MeshFormat(extension: MeshFormat.lastExtension(of: path)) else {
             throw MeshError.unknownFormat(file: path)
@@ -36,11 +38,13 @@ public enum MeshFormat: String, Sendable, CaseIterable {
     /// carry no unit, so the user says which (`--units`).
     public var definesUnits: Bool { self == .gifti }
 
-    static let supportedText = ".gii (GIfTI), .obj (Wavefront), .ply, .stl and .off"
+    static let supportedText = ".gii (GIfTI), .obj (Wavefront), .ply, .stl and .off, each optionally gzipped (.gz)"
 
-    /// The file name of `path` without its directory.
+    /// The file name of `path` without its directory, nor a final `.gz`.
     static func fileName(_ path: String) -> Substring {
-        path.split(separator: "/", omittingEmptySubsequences: true).last ?? Substring(path)
+        let name = path.split(separator: "/", omittingEmptySubsequences: true).last ?? Substring(path)
+        if name.count > 3 && name.lowercased().hasSuffix(".gz") { return name.dropLast(3) }
+        return name
     }
 
     static func lastExtension(of path: String) -> String {
@@ -49,8 +53,9 @@ public enum MeshFormat: String, Sendable, CaseIterable {
         return String(name[name.index(after: dot)...])
     }
 
-    /// The file name without its last extension, as Python's `pathlib.Path.stem`:
-    /// `lh.pial.surf` for `lh.pial.surf.gii`, `.hidden` for `.hidden`.
+    /// The file name without its last extension (and without a `.gz` after it), as Python's
+    /// `pathlib.Path.stem`: `lh.pial.surf` for `lh.pial.surf.gii`, `pial_left` for
+    /// `pial_left.gii.gz`, `.hidden` for `.hidden`.
     public static func stem(of path: String) -> String {
         let name = fileName(path)
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex, name.index(after: dot) != name.endIndex
@@ -75,7 +80,10 @@ public enum MeshFile {
         }
     }
 
+    /// The bytes of `path`, decompressed when it starts with the gzip magic number (read as a
+    /// stream: the compressed file is never in memory whole).
     static func readBytes(_ path: String) throws -> [UInt8] {
+        if FileIO.isFile(path), try isGzip(path) { return try inflate(path) }
         let bytes: [UInt8]?
         do {
             bytes = try FileIO.read(path)
@@ -85,5 +93,38 @@ public enum MeshFile {
         }
         guard let bytes else { throw MeshError.io(path: path, problem: "no such file") }
         return bytes
+    }
+
+    static func isGzip(_ path: String) throws -> Bool {
+        do {
+            let stream = try ByteStream(path: path, compressed: false, blockSize: 16)
+            var magic: [UInt8] = [0, 0]
+            let got = try magic.withUnsafeMutableBytes { try stream.read(into: $0) }
+            return got == 2 && magic == [0x1f, 0x8b]
+        } catch let error as CodecError {
+            throw MeshError.io(path: path, problem: problem(error, path))
+        }
+    }
+
+    /// Decompresses a gzip file block by block.
+    static func inflate(_ path: String) throws -> [UInt8] {
+        do {
+            let stream = try ByteStream(path: path, compressed: true)
+            var result: [UInt8] = []
+            var block = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let got = try block.withUnsafeMutableBytes { try stream.read(into: $0) }
+                result.append(contentsOf: block[0..<got])
+                if got < block.count { return result }
+            }
+        } catch let error as CodecError {
+            throw MeshError.io(path: path, problem: problem(error, path))
+        }
+    }
+
+    private static func problem(_ error: CodecError, _ path: String) -> String {
+        var text = error.message
+        if text.hasPrefix(path + ": ") { text.removeFirst(path.count + 2) }
+        return error.library == "zlib" ? "corrupt gzip data: \(text)" : text
     }
 }

@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import Testing
 
@@ -294,5 +295,38 @@ struct TextFormatTests {
         #expect(MeshFormat.stem(of: "gray_left.gii") == "gray_left")
         #expect(MeshFormat.stem(of: ".hidden") == ".hidden")
         #expect(MeshFormat.stem(of: "plain") == "plain")
+    }
+}
+
+/// Gzipped meshes: a real one (nilearn's fsaverage5 pial surface, as nilearn ships it) and
+/// each text or binary format gzipped here.
+@Suite struct GzippedMeshTests {
+    @Test("a gzipped GIfTI from nilearn reads as nibabel reads it")
+    func fsaveragePial() throws {
+        let path = Fixtures.path("fsaverage5_pial_left.gii.gz")
+        #expect(try MeshFormat(path: path) == .gifti)
+        #expect(MeshFormat.stem(of: path) == "fsaverage5_pial_left")
+        let mesh = try MeshFile.read(path)
+        #expect(mesh.vertexCount == 10242 && mesh.triangleCount == 20480)
+        // nibabel: agg_data() positions[0], positions[-1], triangles[0], triangles[-1]
+        #expect(Array(mesh.positions[0..<3]) == [-38.735958099365234, -19.343364715576172, 67.22013854980469])
+        #expect(Array(mesh.positions.suffix(3)) == [-34.49119186401367, -25.403905868530273, -24.645116806030273])
+        #expect(Array(mesh.triangles[0..<3]) == [0, 2564, 2562])
+        #expect(Array(mesh.triangles.suffix(3)) == [10161, 11, 9918])
+    }
+
+    @Test("an OBJ gzipped reads like the plain file, whatever the case of .GZ")
+    func gzippedObj() throws {
+        let text = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+        let plain = try read(text, as: "t.obj")
+        let compressed = try read(try Gzip.compress(Array(text.utf8), level: 6), as: "t.OBJ.GZ")
+        #expect(compressed.positions == plain.positions && compressed.triangles == plain.triangles)
+    }
+
+    @Test("a truncated gzipped mesh names the file and the problem")
+    func truncated() throws {
+        let bytes = try Gzip.compress(Array(String(repeating: "v 0 0 0\n", count: 5000).utf8), level: 6)
+        let text = errorText { _ = try read(Array(bytes.prefix(bytes.count / 2)), as: "cut.obj.gz") }
+        #expect(text.contains("cut.obj.gz") && text.contains("truncated"), "\(text)")
     }
 }

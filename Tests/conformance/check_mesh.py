@@ -12,12 +12,14 @@ What may differ, deliberately:
 """
 import gzip
 import json
+import pathlib
 
 import numpy as np
 
 import make_mesh_fixtures as mm
 from harness import load_json, nprec, reference, same_json, workdir
 
+FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "Fixtures"
 LEGACY_INFO = b'{"@type":"neuroglancer_legacy_mesh"}'
 
 
@@ -106,7 +108,34 @@ WRITERS = {
     "stl-binary": (".stl", lambda path, p, polygons, t: mm.write_stl_binary(path, p, t)),
     "stl-ascii": (".stl", lambda path, p, polygons, t: mm.write_stl_ascii(path, p, t)),
     "off": (".off", lambda path, p, polygons, t: mm.write_off(path, p, polygons)),
+    "obj-gz": (".obj.gz", lambda path, p, polygons, t: gzipped(path, lambda q: mm.write_obj(q, p, polygons))),
+    "ply-gz": (".ply.gz", lambda path, p, polygons, t: gzipped(path, lambda q: mm.write_ply(q, p, polygons, "ascii"))),
+    "stl-gz": (".stl.gz", lambda path, p, polygons, t: gzipped(path, lambda q: mm.write_stl_binary(q, p, t))),
+    "off-gz": (".off.gz", lambda path, p, polygons, t: gzipped(path, lambda q: mm.write_off(q, p, polygons))),
 }
+
+
+def gzipped(path, write):
+    """Writes with `write` to a plain file, then gzips it to `path`."""
+    plain = path.with_name("plain-" + path.name.removesuffix(".gz"))
+    write(plain)
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+
+
+def gifti_gz_case():
+    """nilearn's fsaverage5 pial surface, a gzipped GIfTI as nilearn ships it (both tools
+    decompress it). The default mesh name differs on purpose: the reference takes the stem of
+    'fsaverage5_pial_left.gii.gz', 'fsaverage5_pial_left.gii'; nprec drops the .gz too."""
+    work = workdir("mesh-gifti-gz")
+    source = FIXTURES / "mesh" / "fsaverage5_pial_left.gii.gz"
+    ref = mm.new_dataset(work / "ref")
+    ours = mm.new_dataset(work / "ours")
+    reference("mesh-to-precomputed", "--mesh-name=fsaverage5_pial_left", source, ref)
+    nprec("mesh", "convert", source, ours)
+    compare_trees(ours, ref, source.name)
+    fragment = read_maybe_gz(ours / "mesh/fsaverage5_pial_left")
+    same_fragment(fragment, read_maybe_gz(ref / "mesh/fsaverage5_pial_left"), True, source.name)
+    assert int(np.frombuffer(fragment[:4], "<u4")[0]) == 10242
 
 
 def options_case(options):
@@ -192,3 +221,4 @@ def checks():
     for name in sorted(mm.LINK_CASES):
         yield f"mesh link {name}", lambda n=name: link_case(n)
     yield "mesh bigbrain example", bigbrain_case
+    yield "mesh convert fsaverage5 pial .gii.gz (nilearn)", gifti_gz_case

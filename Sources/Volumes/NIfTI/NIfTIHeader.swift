@@ -65,6 +65,7 @@ public struct NIfTIHeader: Sendable {
 
     /// The NIfTI version and byte order announced by `sizeof_hdr`, the first 4 header bytes.
     static func identify(_ first4: [UInt8]) -> (version: Int, littleEndian: Bool)? {
+        guard first4.count >= 4 else { return nil }
         let little = Int(UInt32(first4[0]) | UInt32(first4[1]) << 8 | UInt32(first4[2]) << 16 | UInt32(first4[3]) << 24)
         let big = Int(UInt32(first4[3]) | UInt32(first4[2]) << 8 | UInt32(first4[1]) << 16 | UInt32(first4[0]) << 24)
         switch (little, big) {

@@ -36,12 +36,14 @@ public final class NIfTIVolume: VolumeFile {
                 message: "file is truncated: the NIfTI header needs 348 or 540 bytes, found \(first.count)")
         }
         header = try NIfTIHeader(bytes: bytes, path: headerPath, singleFile: pair == nil)
-        if (3000...3099).contains(header.intentCode) {
+        let ciftiName = Self.ciftiSuffixes.first { path.lowercased().hasSuffix($0) }
+        if (3000...3099).contains(header.intentCode) || ciftiName != nil {
+            let why = ciftiName.map { "its name ends in \($0)" } ?? "NIfTI intent code \(header.intentCode)"
             throw VolumeError(
                 path: path,
                 message:
-                    "this is a CIFTI-2 file (NIfTI intent code \(header.intentCode)), not a volume: its axes are "
-                    + "brain models, parcels or series, not x, y and z, so it cannot be converted to chunks")
+                    "this is a CIFTI-2 file (\(why)): a CIFTI file is not a volume (its axes are brain models, "
+                    + "parcels or series, not x, y and z), so it cannot be converted to chunks")
         }
         let type = header.dataType
         let dim = header.dim
@@ -54,6 +56,12 @@ public final class NIfTIVolume: VolumeFile {
                 components: type.componentCount, littleEndian: header.littleEndian, offset: header.voxOffset),
             stream: pair == nil ? stream : nil)
     }
+
+    /// The names of CIFTI-2 files, which are NIfTI-2 files but not volumes.
+    static let ciftiSuffixes = [
+        "dconn", "dtseries", "dscalar", "dlabel", "dpconn", "pconn", "ptseries", "pscalar", "pdconn", "pconnseries",
+        "pconnscalar", "dfan", "fibertemp",
+    ].map { ".\($0).nii" }
 
     public var formatName: String { "NIfTI-\(header.version)" }
 
