@@ -61,7 +61,7 @@ enum Help {
 
     static func overview() -> String {
         var text = "usage: nprec COMMAND [OPTIONS] [ARGS]\n\n"
-        text += "Convert brain images (NIfTI volumes, slice stacks, surface meshes) into Neuroglancer's\n"
+        text += "Convert brain images (volumes, slice stacks, surface meshes) into Neuroglancer's\n"
         text += "precomputed format, with its multi-resolution pyramid.\n\nCommands:\n"
         let width = Registry.commands.map(\.name.count).max()! + 2
         for command in Registry.commands {

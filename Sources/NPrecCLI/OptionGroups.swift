@@ -33,7 +33,11 @@ public enum OptionGroups {
 
     /// How voxel values are read from a volume file.
     static let volumeReading: [OptionSpec] = [
-        OptionSpec("ignore-scaling", help: "Ignore the header's slope and intercept (scl_slope, scl_inter)."),
+        OptionSpec(
+            "ignore-scaling",
+            help:
+                "Read the stored values, without the file's scaling (NIfTI scl_slope/scl_inter, MINC image range, ...)."
+        ),
         OptionSpec(
             "input-min", value: ("X", .number),
             help: "Input value mapped to the output type's minimum (0 for float32).", default: "0"),

@@ -8,15 +8,21 @@ enum InfoCommand {
         summary: "Write DEST/info_fullres.json and DEST/transform.json from a volume's header.",
         alternateUsages: ["info [OPTIONS] SLICE_DIR... DEST --resolution X,Y,Z"],
         discussion: """
-            Reads the header of a NIfTI volume (.nii, .nii.gz, .hdr/.img, NIfTI-1 or NIfTI-2) and \
+            Reads the header of a volume file and \
             writes the full-resolution info (type, data type, channels, size, resolution in \
             nanometres) for 'nprec scales', plus transform.json, the Neuroglancer transform that \
             places the volume in its scanner space; the transform is also printed as compact \
             URL-safe JSON. Exit code 4 means the files were written but the volume's data type is \
             not one Neuroglancer displays as is: review info_fullres.json.
+
+            Volume formats, told apart by content (then by name): NIfTI-1 and NIfTI-2 (.nii, \
+            .nii.gz, .hdr/.img), Analyze 7.5, FreeSurfer MGH/MGZ, MINC1 and MINC2, AFNI \
+            (.HEAD/.BRIK[.gz]), Philips PAR/REC, NRRD (.nrrd, .nhdr) and 3-D TIFF. A 4th \
+            dimension (time, sub-bricks, frames) becomes channels. Values are read as nibabel reads \
+            them, with each format's scaling (--ignore-scaling reads the stored values).
             """,
         examples: [
-            "nprec info brain.nii.gz out/",
+            "nprec info brain.nii.gz out/", "nprec info aparc+aseg.mgz labels/",
             "nprec scales out/info_fullres.json out/",
         ],
         options: OptionGroups.volumeReading + [
@@ -24,7 +30,9 @@ enum InfoCommand {
         ]
             + OptionGroups.storage,
         positionals: [
-            Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
+            Positional(
+                "VOLUME", "Volume file (NIfTI, MGH/MGZ, MINC, ...), or directories of 2D slices.", repeats: true,
+                completion: .file),
             Positional("DEST", "Dataset directory.", completion: .directory),
         ],
         run: InfoRunner.run)
@@ -50,7 +58,9 @@ enum ConvertCommand {
         options: OptionGroups.volumeReading + [OptionGroups.inputOrientation] + OptionGroups.work
             + OptionGroups.storage,
         positionals: [
-            Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
+            Positional(
+                "VOLUME", "Volume file (NIfTI, MGH/MGZ, MINC, ...), or directories of 2D slices.", repeats: true,
+                completion: .file),
             Positional("DEST", "Dataset directory holding info.", completion: .directory),
         ],
         run: ConvertRunner.run)
@@ -95,7 +105,9 @@ enum PyramidCommand {
             + [OptionGroups.sharding, OptionGroups.resolution, OptionGroups.inputOrientation]
             + OptionGroups.downscaling + OptionGroups.jpeg + OptionGroups.work + OptionGroups.storage,
         positionals: [
-            Positional("VOLUME", "NIfTI volume, or directories of 2D slices.", repeats: true, completion: .file),
+            Positional(
+                "VOLUME", "Volume file (NIfTI, MGH/MGZ, MINC, ...), or directories of 2D slices.", repeats: true,
+                completion: .file),
             Positional("DEST", "Dataset directory (created).", completion: .directory),
         ],
         run: PyramidRunner.run)
