@@ -77,10 +77,11 @@ enum PlanCommand {
         out += "\none task writes at most \(largest.files) files, \(bytes(largest.rawBytes)) before compression\n"
         out += "the final downscale writes \(report.final.files) files, \(bytes(report.final.rawBytes))\n"
         out += "peak memory of one task with -j \(report.jobs): about \(bytes(report.peakMemoryBytes)) "
-        out += "(from a .nii.gz or slices, add \(bytes(report.compressedInputExtraBytes)))\n"
+        out += "(from a compressed volume or slices, add \(bytes(report.compressedInputExtraBytes)))\n"
         if report.tasks > 1 {
-            out += "from a .nii.gz, each task also decompresses the stream up to the end of its region "
-            out += "(the last task all of it): split an uncompressed .nii (gunzip -k) for the best speed-up\n"
+            out += "from a compressed volume (.nii.gz, .mgz, .BRIK.gz, gzip NRRD), each task also decompresses "
+            out += "the stream up to the end of its region (the last task all of it): split an uncompressed file "
+            out += "(gunzip -k, mri_convert to .mgh) for the best speed-up\n"
         }
         if let first = report.scales.first {
             let idle = first.unitsPerTask.filter { $0 == 0 }.count
