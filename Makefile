@@ -10,7 +10,7 @@ DEBUG_BIN   := .build/debug/nprec
 WERROR      := -Xswiftc -warnings-as-errors
 
 # pkg-config module => Debian package
-PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev
+PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev
 
 .PHONY: all deps test-deps build release test conformance cluster-test fixtures bench viewer lint format run clean
 
@@ -55,7 +55,7 @@ test: test-deps
 
 $(VENV)/.done:
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q "neuroglancer-scripts==1.2.0" nibabel tifffile \
+	$(VENV)/bin/pip install -q "neuroglancer-scripts==1.2.0" nibabel h5py tifffile \
 	    "numpy<2" "ml-dtypes<0.5" "imagecodecs<2024.9" "tensorstore<0.1.70"
 	touch $@
 

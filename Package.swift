@@ -20,11 +20,17 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
             name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        // MINC2 volumes are HDF5 files; MINC1 volumes are netCDF classic files. Debian's serial
+        // libhdf5 keeps its headers and library in hdf5/serial, which its hdf5.pc names.
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CNetCDF", path: "Sources/CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
         // setjmp-guarded libjpeg/libpng calls (their errors longjmp, which Swift cannot catch).
         .target(name: "CShims", dependencies: ["CJPEG", "CPNG", "CTIFF"]),
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
-        .target(name: "Codecs", dependencies: ["CZlib", "CJPEG", "CPNG", "CTIFF", "CShims"]),
+        .target(name: "Codecs", dependencies: ["CZlib", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF"]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
         // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.

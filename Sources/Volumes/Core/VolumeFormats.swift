@@ -26,6 +26,8 @@ public enum VolumeFiles {
         switch try detect(path) {
         case .nifti: return try NIfTIVolume(path: path, options: options)
         case .parrec: return try PARRECVolume(path: path, options: options)
+        case .minc1: return try MINCVolume(path: path, version: 1, options: options)
+        case .minc2: return try MINCVolume(path: path, version: 2, options: options)
         case let format: throw notYet(format, path)
         }
     }
