@@ -25,6 +25,7 @@ public enum VolumeFiles {
     public static func open(_ path: String, options: VolumeOptions = VolumeOptions()) throws -> any VolumeFile {
         switch try detect(path) {
         case .nifti: return try NIfTIVolume(path: path, options: options)
+        case .nrrd: return try NRRDVolume(path: path, options: options)
         case let format: throw notYet(format, path)
         }
     }
