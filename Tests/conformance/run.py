@@ -24,9 +24,10 @@ import check_mesh  # noqa: E402
 import check_reencode  # noqa: E402
 import check_slices  # noqa: E402
 import check_nrrd  # noqa: E402
+import check_tiff3d  # noqa: E402
 
 MODULES += [check_volume, check_pyramid, check_sharding, check_slices, check_cseg, check_images, check_reencode, check_mesh,
-            check_nrrd]
+            check_nrrd, check_tiff3d]
 
 
 def main():
