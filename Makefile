@@ -55,7 +55,7 @@ test: test-deps
 
 $(VENV)/.done:
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q "neuroglancer-scripts==1.2.0" nibabel h5py tifffile \
+	$(VENV)/bin/pip install -q "neuroglancer-scripts==1.2.0" nibabel h5py tifffile pynrrd \
 	    "numpy<2" "ml-dtypes<0.5" "imagecodecs<2024.9" "tensorstore<0.1.70"
 	touch $@
 

@@ -358,3 +358,61 @@ int nprec_tiff_read_tile(nprec_tiff *tiff, uint8_t *tile, size_t capacity, uint3
     }
     return 0;
 }
+
+int64_t nprec_tiff_directory_count(nprec_tiff *tiff) {
+    nprec_tiff_begin(tiff);
+    tdir_t count = TIFFNumberOfDirectories(tiff->tif);
+    if (!TIFFSetDirectory(tiff->tif, 0)) return nprec_tiff_fail(tiff, "cannot read the first directory again");
+    tiff->next_row = 0;
+    tiff->next_sample = 0;
+    return (int64_t)count;
+}
+
+int64_t nprec_tiff_directory_offsets(nprec_tiff *tiff, uint64_t *offsets, size_t capacity) {
+    TIFF *tif = tiff->tif;
+    nprec_tiff_begin(tiff);
+    if (!TIFFSetDirectory(tif, 0)) return nprec_tiff_fail(tiff, "cannot read the first directory");
+    size_t count = 0;
+    while (count < capacity) {
+        offsets[count++] = (uint64_t)TIFFCurrentDirOffset(tif);
+        if (count == capacity || TIFFLastDirectory(tif)) break;
+        if (!TIFFReadDirectory(tif)) {
+            char fallback[64];
+            snprintf(fallback, sizeof fallback, "cannot read directory %zu", count);
+            return nprec_tiff_fail(tiff, fallback);
+        }
+    }
+    if (!TIFFSetDirectory(tif, 0)) return nprec_tiff_fail(tiff, "cannot read the first directory again");
+    tiff->next_row = 0;
+    tiff->next_sample = 0;
+    return (int64_t)count;
+}
+
+int nprec_tiff_set_directory(nprec_tiff *tiff, uint64_t offset) {
+    nprec_tiff_begin(tiff);
+    if (!TIFFSetSubDirectory(tiff->tif, offset)) return nprec_tiff_fail(tiff, "cannot read the directory");
+    tiff->next_row = 0;
+    tiff->next_sample = 0;
+    return 0;
+}
+
+const char *nprec_tiff_description(nprec_tiff *tiff) {
+    char *text = NULL;
+    nprec_tiff_begin(tiff);
+    if (!TIFFGetField(tiff->tif, TIFFTAG_IMAGEDESCRIPTION, &text)) return NULL;
+    return text;
+}
+
+int nprec_tiff_resolution(nprec_tiff *tiff, double *x, double *y, uint32_t *unit) {
+    float rx = 0, ry = 0;
+    uint16_t resolution_unit = RESUNIT_INCH;
+    nprec_tiff_begin(tiff);
+    if (!TIFFGetField(tiff->tif, TIFFTAG_XRESOLUTION, &rx) || !TIFFGetField(tiff->tif, TIFFTAG_YRESOLUTION, &ry)) {
+        return -1;
+    }
+    TIFFGetFieldDefaulted(tiff->tif, TIFFTAG_RESOLUTIONUNIT, &resolution_unit);
+    *x = rx;
+    *y = ry;
+    *unit = resolution_unit;
+    return 0;
+}

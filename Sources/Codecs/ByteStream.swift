@@ -17,19 +17,26 @@ public final class ByteStream {
     /// Bytes delivered so far (decompressed bytes for a gzip file).
     public private(set) var position: Int = 0
 
-    /// Opens `path`. `compressed` nil detects gzip from the magic number.
-    public init(path: String, compressed: Bool? = nil, blockSize: Int = 1 << 20) throws {
+    /// Opens `path`, reading from byte `start` of the file (where a gzip stream begins when it
+    /// follows a plain-text header, as NRRD's does); `position` counts from there. `compressed`
+    /// nil detects gzip from the magic number at `start`.
+    public init(path: String, compressed: Bool? = nil, start: Int = 0, blockSize: Int = 1 << 20) throws {
         self.path = path
         let fd = open(path, O_RDONLY)
         self.fd = fd
         guard fd >= 0 else {
             throw CodecError(library: "io", message: "\(path): \(String(cString: strerror(errno)))")
         }
+        if start > 0 && lseek(fd, off_t(start), SEEK_SET) < 0 {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw CodecError(library: "io", message: "\(path): \(message)")
+        }
         block = [UInt8](repeating: 0, count: blockSize)
         var isGzip = compressed ?? false
         if compressed == nil {
             var magic: (UInt8, UInt8) = (0, 0)
-            let count = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
+            let count = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, off_t(start)) }
             isGzip = count == 2 && magic.0 == 0x1f && magic.1 == 0x8b
         }
         do {

@@ -9,7 +9,8 @@ import CShims
 /// LZW, Deflate, PackBits, JPEG (YCbCr decoded to RGB by libjpeg) and more; libtiff undoes the
 /// horizontal and floating-point predictors and swaps the samples to host order. The samples are
 /// returned as stored: a palette image gives its indices, a min-is-white image its stored values.
-/// A file holding more than one image (page) is refused: a slice stack has one slice per file.
+/// A file holding more than one image (page) is refused unless a page is named by its directory
+/// offset (`TIFFFile.pages`): a slice stack has one slice per file, a 3-D TIFF one per page.
 ///
 /// Memory: libtiff decodes from a read-only mapping of the file, whose pages are dropped from the
 /// resident set after each band (`madvise`), so a large compressed strip is never held whole. A
@@ -33,6 +34,8 @@ public final class TIFFImage: RowReader {
     /// The TIFF `Compression` tag (1 none, 5 LZW, 8 Deflate, 32773 PackBits, 7 JPEG, ...).
     public let compression: Int
     public private(set) var nextRow = 0
+    /// The file offset of the page's directory, or nil for the first of a single-page file.
+    public let directory: UInt64?
 
     private let layout: nprec_tiff_layout
     private let sampleBytes: Int
@@ -47,17 +50,25 @@ public final class TIFFImage: RowReader {
     private var tileRow: UnsafeMutableRawBufferPointer? = nil
     private var tileRowIndex = -1
 
-    /// Opens `path` and reads its first directory (`TIFFClientOpenExt`, `TIFFGetField`).
-    public init(path: String) throws {
+    /// Opens `path` and reads its first directory, or the one at file offset `directory` (a page
+    /// of a multi-page file, from `TIFFFile.pages`) (`TIFFClientOpenExt`, `TIFFSetSubDirectory`,
+    /// `TIFFGetField`).
+    public init(path: String, directory: UInt64? = nil) throws {
         self.path = path
+        self.directory = directory
         var message = [CChar](repeating: 0, count: Int(NPREC_MESSAGE_SIZE))
         guard let handle = nprec_tiff_open(path, &message) else {
             throw CodecError(
                 library: "libtiff", message: "\(path): cannot open TIFF: \(Self.clean(cString(message), path))")
         }
         var layout = nprec_tiff_layout()
-        let status = nprec_tiff_read_layout(handle, &layout)
-        let problem = status == 0 ? Self.problem(layout) : Self.clean(String(cString: nprec_tiff_message(handle)), path)
+        var status: Int32 = 0
+        if let directory { status = nprec_tiff_set_directory(handle, directory) }
+        if status == 0 { status = nprec_tiff_read_layout(handle, &layout) }
+        let problem =
+            status == 0
+            ? Self.problem(layout, page: directory != nil)
+            : Self.clean(String(cString: nprec_tiff_message(handle)), path)
         if let problem {
             nprec_tiff_close(handle)
             throw CodecError(library: "libtiff", message: "\(path): \(problem)")
@@ -109,8 +120,8 @@ public final class TIFFImage: RowReader {
     }
 
     /// Why the image cannot be read, or nil.
-    private static func problem(_ layout: nprec_tiff_layout) -> String? {
-        if layout.last_directory == 0 { return "multi-page TIFF: one slice per file" }
+    private static func problem(_ layout: nprec_tiff_layout, page: Bool) -> String? {
+        if layout.last_directory == 0 && !page { return "multi-page TIFF: one slice per file" }
         if layout.width == 0 || layout.height == 0 { return "empty \(layout.width) x \(layout.height) image" }
         if layout.compression == 6 { return "old-style JPEG compression (6) is not supported" }
         if layout.codec_configured == 0 { return "compression \(layout.compression) is not built into libtiff" }
@@ -202,6 +213,7 @@ public final class TIFFImage: RowReader {
         }
         handles[plane] = handle
         var layout = nprec_tiff_layout()
+        if let directory, nprec_tiff_set_directory(handle, directory) != 0 { throw failure(handle) }
         guard nprec_tiff_read_layout(handle, &layout) == 0 else { throw failure(handle) }
         guard layout.width == self.layout.width, layout.height == self.layout.height,
             layout.scanline_size == self.layout.scanline_size
@@ -305,5 +317,50 @@ func scatter(
     case 2: copy(UInt16.self)
     case 4: copy(UInt32.self)
     default: copy(UInt64.self)
+    }
+}
+
+/// The pages (directories) of a TIFF file and the first page's metadata tags.
+public struct TIFFFile: Sendable {
+    /// The file offset of each page's directory, in file order: give one to `TIFFImage` to read
+    /// that page.
+    public let pages: [UInt64]
+    /// The first page's ImageDescription (ImageJ's or OME-XML metadata), or nil.
+    public let description: String?
+    /// The first page's XResolution and YResolution (pixels per unit, as libtiff's float) and
+    /// ResolutionUnit (1 none, 2 inch, 3 centimetre), or nil.
+    public let resolution: (x: Double, y: Double, unit: Int)?
+
+    /// More pages than this are refused: a TIFF of a million pages is not a stack of slices.
+    public static let maximumPages = 1_000_000
+
+    /// Reads the directory chain of `path` (`TIFFNumberOfDirectories`, `TIFFReadDirectory`,
+    /// `TIFFCurrentDirOffset`) and the first page's tags.
+    public init(path: String) throws {
+        var message = [CChar](repeating: 0, count: Int(NPREC_MESSAGE_SIZE))
+        guard let handle = nprec_tiff_open(path, &message) else {
+            throw CodecError(library: "libtiff", message: "\(path): cannot open TIFF: \(cString(message))")
+        }
+        defer { nprec_tiff_close(handle) }
+        func failure() -> CodecError {
+            CodecError(library: "libtiff", message: "\(path): \(String(cString: nprec_tiff_message(handle)))")
+        }
+        description = nprec_tiff_description(handle).map { String(cString: $0) }
+        var x = 0.0
+        var y = 0.0
+        var unit: UInt32 = 0
+        resolution = nprec_tiff_resolution(handle, &x, &y, &unit) == 0 ? (x, y, Int(unit)) : nil
+        let count = nprec_tiff_directory_count(handle)
+        guard count > 0 else { throw failure() }
+        guard count <= Self.maximumPages else {
+            throw CodecError(
+                library: "libtiff", message: "\(path): \(count) pages; at most \(Self.maximumPages) are read")
+        }
+        var offsets = [UInt64](repeating: 0, count: Int(count))
+        let found = offsets.withUnsafeMutableBufferPointer {
+            nprec_tiff_directory_offsets(handle, $0.baseAddress, $0.count)
+        }
+        guard found > 0 else { throw failure() }
+        pages = Array(offsets.prefix(Int(found)))
     }
 }

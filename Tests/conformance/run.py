@@ -25,10 +25,13 @@ import check_reencode  # noqa: E402
 import check_slices  # noqa: E402
 import check_parrec  # noqa: E402
 import check_minc  # noqa: E402
+import check_nrrd  # noqa: E402
+import check_tiff3d  # noqa: E402
 
 MODULES += [check_volume, check_pyramid, check_sharding, check_slices, check_cseg, check_images, check_reencode, check_mesh]
 MODULES += [check_parrec]
 MODULES += [check_minc]
+MODULES += [check_nrrd, check_tiff3d]
 
 
 def main():

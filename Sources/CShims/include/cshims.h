@@ -102,7 +102,7 @@ int nprec_png_read_rows(nprec_png_decoder *decoder, uint8_t *samples, size_t cap
 
 typedef struct nprec_tiff nprec_tiff;
 
-/* The layout of a TIFF's first image (its first directory). */
+/* The layout of a TIFF's current image (its first directory, unless set). */
 typedef struct nprec_tiff_layout {
     uint32_t width;
     uint32_t height;
@@ -150,5 +150,18 @@ int nprec_tiff_read_scanlines(nprec_tiff *tiff, uint8_t *rows, size_t row_size, 
 /* The tile holding pixel (x, y) of plane `sample` (TIFFComputeTile, TIFFReadEncodedTile) into
  * `tile`, which holds `capacity` bytes, at least the tile size. */
 int nprec_tiff_read_tile(nprec_tiff *tiff, uint8_t *tile, size_t capacity, uint32_t x, uint32_t y, uint32_t sample);
+/* The number of directories (pages) of the file (TIFFNumberOfDirectories); the first directory is
+ * current again afterwards. -1 when they cannot be counted. */
+int64_t nprec_tiff_directory_count(nprec_tiff *tiff);
+/* The file offsets of the first `capacity` directories (TIFFReadDirectory from the first,
+ * TIFFCurrentDirOffset), the first directory current again afterwards; the number written, or -1. */
+int64_t nprec_tiff_directory_offsets(nprec_tiff *tiff, uint64_t *offsets, size_t capacity);
+/* Makes the directory at file offset `offset` current (TIFFSetSubDirectory). */
+int nprec_tiff_set_directory(nprec_tiff *tiff, uint64_t offset);
+/* The ImageDescription tag of the current directory, or NULL; valid until the directory changes. */
+const char *nprec_tiff_description(nprec_tiff *tiff);
+/* XResolution and YResolution (pixels per unit) and ResolutionUnit (1 none, 2 inch, 3 cm) of the
+ * current directory; -1 when XResolution or YResolution is absent. */
+int nprec_tiff_resolution(nprec_tiff *tiff, double *x, double *y, uint32_t *unit);
 
 #endif

@@ -2,9 +2,19 @@ import Encoding
 import Precomputed
 import Slices
 
-/// `info`, `convert` and `pyramid` when the inputs are directories of 2-D slices.
+/// `info`, `convert` and `pyramid` when the inputs are directories of 2-D slices, or one 3-D
+/// TIFF file (multi-page, ImageJ hyperstack, OME-TIFF) whose pages are the slices.
 enum SliceRunner {
-    static func isSliceInput(_ inputs: [String]) -> Bool { inputs.allSatisfy(FileIO.isDirectory) }
+    static func isSliceInput(_ inputs: [String]) -> Bool {
+        inputs.allSatisfy(FileIO.isDirectory) || (inputs.count == 1 && TIFFStack.isTIFF(inputs[0]))
+    }
+
+    /// A slice stack, the opener of its slices, and the 3-D TIFF it comes from, if one.
+    struct Input {
+        let stack: SliceStack
+        let open: SliceOpener
+        let tiff: TIFFStack?
+    }
 
     static func orientation(_ invocation: Invocation) throws -> SliceOrientation {
         let code = invocation.string("input-orientation") ?? "RAS"
@@ -16,19 +26,35 @@ enum SliceRunner {
         return orientation
     }
 
-    static func stack(_ inputs: [String]) throws -> SliceStack {
-        try SliceStack(directories: inputs, open: SliceReaders.open, notice: { Console.note($0) })
+    static func stack(_ inputs: [String]) throws -> Input {
+        if inputs.count == 1 && !FileIO.isDirectory(inputs[0]) {
+            let tiff = try TIFFStack(path: inputs[0])
+            return Input(stack: tiff.stack, open: tiff.open, tiff: tiff)
+        }
+        let stack = try SliceStack(directories: inputs, open: SliceReaders.open, notice: { Console.note($0) })
+        return Input(stack: stack, open: SliceReaders.open, tiff: nil)
     }
 
     /// The full-resolution info of a slice stack: size in RAS order, data type and channels from
-    /// the images, `--resolution` in nanometres (RAS order).
-    static func fullresInfo(_ stack: SliceStack, _ orientation: SliceOrientation, invocation: Invocation) throws -> (
+    /// the images, `--resolution` in nanometres (RAS order), else a 3-D TIFF's metadata.
+    static func fullresInfo(_ input: Input, _ orientation: SliceOrientation, invocation: Invocation) throws -> (
         VolumeInfo, Bool
     ) {
-        guard let resolution = invocation.numbers("resolution") else {
+        let stack = input.stack
+        var given = invocation.numbers("resolution")
+        if let tiff = input.tiff {
+            Console.note("\(tiff.path): \(tiff.kind), its pages are the slices")
+            if given == nil, let size = tiff.voxelSize {
+                given = (0..<3).map { size[orientation.inputAxis(of: $0)] }
+                Console.note(
+                    "\(tiff.voxelSizeNote): \(size.map { "\($0)" }.joined(separator: " x ")) nm (column, row, page)")
+            }
+        }
+        guard let resolution = given else {
+            let why =
+                input.tiff.map { "\($0.path): \($0.voxelSizeNote), so" } ?? "slice directories carry no voxel size:"
             throw UsageError(
-                "slice directories carry no voxel size: give --resolution X,Y,Z (nanometres, RAS order)",
-                commandPath: invocation.commandPath)
+                "\(why) give --resolution X,Y,Z (nanometres, RAS order)", commandPath: invocation.commandPath)
         }
         guard resolution.allSatisfy({ $0 > 0 }) else {
             throw UsageError("option '--resolution': values must be positive", commandPath: invocation.commandPath)
@@ -59,8 +85,8 @@ enum SliceRunner {
 
     static func info(_ invocation: Invocation, inputs: [String], dest: String) throws -> Int32 {
         let orientation = try orientation(invocation)
-        let stack = try stack(inputs)
-        let (info, imperfect) = try fullresInfo(stack, orientation, invocation: invocation)
+        let input = try stack(inputs)
+        let (info, imperfect) = try fullresInfo(input, orientation, invocation: invocation)
         let dataset = Dataset(root: dest)
         try dataset.writeFile("info_fullres.json", try JSONText.encode(info))
         Console.note(
@@ -71,10 +97,10 @@ enum SliceRunner {
 
     static func convert(_ invocation: Invocation, inputs: [String], dataset: Dataset, info: DatasetSpec) throws {
         let orientation = try orientation(invocation)
-        let stack = try stack(inputs)
+        let input = try stack(inputs)
         let converter = SliceConverter(
-            stack: stack, orientation: orientation, info: info, dataset: dataset, jobs: invocation.jobs,
-            selection: invocation.selection, open: SliceReaders.open)
+            stack: input.stack, orientation: orientation, info: info, dataset: dataset, jobs: invocation.jobs,
+            selection: invocation.selection, open: input.open)
         try converter.check()
         try converter.run(reporter: ConsoleReporter())
     }

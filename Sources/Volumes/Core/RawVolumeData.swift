@@ -42,6 +42,17 @@ public struct RawLayout: Sendable {
     public var channels: Int { volumes * components }
 }
 
+/// How the data file of a `RawVolumeData` is compressed.
+public enum RawCompression: Sendable, Equatable {
+    /// gzip when the file starts with its magic number, else plain.
+    case detect
+    /// Plain, whatever the first bytes.
+    case none
+    /// A gzip stream from byte `start` of the file (NRRD's data after its text header);
+    /// `RawLayout.offset` then counts in the decompressed bytes.
+    case gzip(start: Int)
+}
+
 /// Voxels stored as plain arrays in one file, plain or gzip-compressed (detected from the magic
 /// number): x fastest, then y, z, volume. Read slab by slab in ascending z (a compressed file is
 /// never decompressed whole: each volume has its own stream, kept at the position of the next
@@ -52,6 +63,8 @@ public final class RawVolumeData {
     public let layout: RawLayout
     /// Whether the data is gzip-compressed.
     public let isCompressed: Bool
+    /// How the file is compressed, as given to `init`.
+    public let compression: RawCompression
 
     /// One stream per volume, opened on the first read.
     private var streams: [ByteStream] = []
@@ -65,11 +78,19 @@ public final class RawVolumeData {
     private var scratch: [UInt8] = []
 
     /// Opens the data of `path`. `stream`, if given, is a stream open on the same file (at or
-    /// before `layout.offset`), reused for the first volume. Checks the length of uncompressed data.
-    public init(path: String, layout: RawLayout, stream: ByteStream? = nil) throws {
+    /// before `layout.offset`), reused for the first volume. Compression is detected from the
+    /// magic number unless `compression` says. Checks the length of uncompressed data.
+    public init(
+        path: String, layout: RawLayout, stream: ByteStream? = nil, compression: RawCompression = .detect
+    ) throws {
         self.path = path
         self.layout = layout
-        isCompressed = try Self.isGzip(path)
+        self.compression = compression
+        switch compression {
+        case .detect: isCompressed = try Self.isGzip(path)
+        case .none: isCompressed = false
+        case .gzip: isCompressed = true
+        }
         initialStream = stream
         if !isCompressed {
             var info = stat()
@@ -238,7 +259,11 @@ public final class RawVolumeData {
                 stream = initialStream
                 self.initialStream = nil
             } else {
-                stream = try Self.open(path, blockSize: blockSize)
+                switch compression {
+                case .detect: stream = try Self.open(path, blockSize: blockSize)
+                case .none: stream = try Self.open(path, compressed: false, blockSize: blockSize)
+                case .gzip(let from): stream = try Self.open(path, compressed: true, start: from, blockSize: blockSize)
+                }
             }
             let ahead = start - stream.position
             if ahead > 0 { try skipBytes(stream, ahead, volume: volume) }
@@ -288,10 +313,13 @@ public final class RawVolumeData {
 
     // MARK: - Files
 
-    /// Opens `path` as a stream (gzip detected from the magic number unless `compressed` says).
-    public static func open(_ path: String, compressed: Bool? = nil, blockSize: Int = 1 << 20) throws -> ByteStream {
+    /// Opens `path` as a stream from byte `start` (gzip detected from the magic number unless
+    /// `compressed` says).
+    public static func open(
+        _ path: String, compressed: Bool? = nil, start: Int = 0, blockSize: Int = 1 << 20
+    ) throws -> ByteStream {
         do {
-            return try ByteStream(path: path, compressed: compressed, blockSize: blockSize)
+            return try ByteStream(path: path, compressed: compressed, start: start, blockSize: blockSize)
         } catch let error as CodecError {
             throw VolumeError(path: path, codecError: error)
         }

@@ -28,6 +28,7 @@ public enum VolumeFiles {
         case .parrec: return try PARRECVolume(path: path, options: options)
         case .minc1: return try MINCVolume(path: path, version: 1, options: options)
         case .minc2: return try MINCVolume(path: path, version: 2, options: options)
+        case .nrrd: return try NRRDVolume(path: path, options: options)
         case let format: throw notYet(format, path)
         }
     }
