@@ -25,6 +25,9 @@ import check_reencode  # noqa: E402
 import check_slices  # noqa: E402
 
 MODULES += [check_volume, check_pyramid, check_sharding, check_slices, check_cseg, check_images, check_reencode, check_mesh]
+import check_mgh_analyze_afni  # noqa: E402
+
+MODULES.append(check_mgh_analyze_afni)
 
 
 def main():

@@ -25,6 +25,9 @@ public enum VolumeFiles {
     public static func open(_ path: String, options: VolumeOptions = VolumeOptions()) throws -> any VolumeFile {
         switch try detect(path) {
         case .nifti: return try NIfTIVolume(path: path, options: options)
+        case .mgh: return try MGHVolume(path: path, options: options)
+        case .analyze: return try AnalyzeVolume(path: path, options: options)
+        case .afni: return try AFNIVolume(path: path, options: options)
         case let format: throw notYet(format, path)
         }
     }
@@ -109,6 +112,6 @@ public enum VolumeFiles {
                 bitPattern: UInt32(head[4 * i]) << 24 | UInt32(head[4 * i + 1]) << 16 | UInt32(head[4 * i + 2]) << 8
                     | UInt32(head[4 * i + 3]))
         }
-        return ints[0] == 1 && ints[1...4].allSatisfy { $0 > 0 } && [0, 1, 3, 4].contains(ints[5])
+        return ints[0] == 1 && ints[1...4].allSatisfy { $0 > 0 } && [0, 1, 3, 4, 10].contains(ints[5])
     }
 }
