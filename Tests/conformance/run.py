@@ -32,6 +32,9 @@ MODULES += [check_volume, check_pyramid, check_sharding, check_slices, check_cse
 MODULES += [check_parrec]
 MODULES += [check_minc]
 MODULES += [check_nrrd, check_tiff3d]
+import check_mgh_analyze_afni  # noqa: E402
+
+MODULES.append(check_mgh_analyze_afni)
 
 
 def main():

@@ -1,12 +1,15 @@
 import Encoding
 import Precomputed
 import Slices
+import Volumes
 
 /// `info`, `convert` and `pyramid` when the inputs are directories of 2-D slices, or one 3-D
 /// TIFF file (multi-page, ImageJ hyperstack, OME-TIFF) whose pages are the slices.
 enum SliceRunner {
     static func isSliceInput(_ inputs: [String]) -> Bool {
-        inputs.allSatisfy(FileIO.isDirectory) || (inputs.count == 1 && TIFFStack.isTIFF(inputs[0]))
+        // A 3-D TIFF is a stack of pages, told by content (then by name) as other volumes are.
+        inputs.allSatisfy(FileIO.isDirectory)
+            || (inputs.count == 1 && FileIO.isFile(inputs[0]) && (try? VolumeFiles.detect(inputs[0])) == .tiff)
     }
 
     /// A slice stack, the opener of its slices, and the 3-D TIFF it comes from, if one.

@@ -29,12 +29,13 @@ public enum VolumeFiles {
         case .minc1: return try MINCVolume(path: path, version: 1, options: options)
         case .minc2: return try MINCVolume(path: path, version: 2, options: options)
         case .nrrd: return try NRRDVolume(path: path, options: options)
-        case let format: throw notYet(format, path)
+        case .mgh: return try MGHVolume(path: path, options: options)
+        case .analyze: return try AnalyzeVolume(path: path, options: options)
+        case .afni: return try AFNIVolume(path: path, options: options)
+        case .tiff:
+            throw VolumeError(
+                path: path, message: "a TIFF file is read as a stack of 2-D pages, not through the volume readers")
         }
-    }
-
-    static func notYet(_ format: VolumeFormat, _ path: String) -> VolumeError {
-        VolumeError(path: path, message: "this is a \(format.rawValue) file, which nprec cannot read yet")
     }
 
     /// The format of `path`: from the first bytes (decompressed when gzip), then from the name for
@@ -113,6 +114,6 @@ public enum VolumeFiles {
                 bitPattern: UInt32(head[4 * i]) << 24 | UInt32(head[4 * i + 1]) << 16 | UInt32(head[4 * i + 2]) << 8
                     | UInt32(head[4 * i + 3]))
         }
-        return ints[0] == 1 && ints[1...4].allSatisfy { $0 > 0 } && [0, 1, 3, 4].contains(ints[5])
+        return ints[0] == 1 && ints[1...4].allSatisfy { $0 > 0 } && [0, 1, 3, 4, 10].contains(ints[5])
     }
 }

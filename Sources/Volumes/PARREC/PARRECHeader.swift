@@ -454,13 +454,3 @@ extension PARGeneralField {
         "repetition_time": "Repetition time [ms]",
     ]
 }
-
-extension String {
-    /// Without leading and trailing whitespace (Python's `str.strip()`).
-    func trimmingWhitespace() -> String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }),
-            let last = lastIndex(where: { !$0.isWhitespace })
-        else { return "" }
-        return String(self[first...last])
-    }
-}
