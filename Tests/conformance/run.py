@@ -35,6 +35,9 @@ MODULES += [check_nrrd, check_tiff3d]
 import check_mgh_analyze_afni  # noqa: E402
 
 MODULES.append(check_mgh_analyze_afni)
+import check_formats  # noqa: E402
+
+MODULES.append(check_formats)
 
 
 def main():
