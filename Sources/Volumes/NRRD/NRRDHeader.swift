@@ -30,6 +30,8 @@ public struct NRRDHeader: Sendable {
     public var spaceDirections: [[Double]?]?
     /// `space origin`, or nil.
     public var spaceOrigin: [Double]?
+    /// `space units`, one per world axis (the quoted strings, lower-cased), or nil.
+    public var spaceUnits: [String]?
     /// `spacings` (NaN for non-spatial axes), or nil.
     public var spacings: [Double]?
     /// `kinds`, lower-cased, or nil.
@@ -217,6 +219,10 @@ public struct NRRDHeader: Sendable {
             spaceOrigin = try vector("space origin", Substring(text.filter { !$0.isWhitespace }))
         } else {
             spaceOrigin = nil
+        }
+        spaceUnits = value("space units").map { text in
+            text.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+                .filter { $0.offset % 2 == 1 }.map { $0.element.lowercased() }
         }
         spacings = try value("spacings").map { try numbers("spacings", $0) }
         kinds = value("kinds").map { $0.lowercased().split(whereSeparator: \.isWhitespace).map(String.init) }

@@ -180,11 +180,39 @@ public final class NRRDVolume: VolumeFile {
             }
             for row in 0..<3 { matrix[row][3] = origin[row] }
         }
+        if let units = header.spaceUnits {
+            guard units.count == 3 else {
+                throw VolumeError(path: path, message: "NRRD space units must name 3 units, one per world axis")
+            }
+            for (row, unit) in units.enumerated() {
+                guard let factor = millimetres[unit] else {
+                    throw VolumeError(
+                        path: path,
+                        message: "NRRD space unit '\(unit)' is not a length nprec knows (mm, microns, nm, cm, m)")
+                }
+                if factor != 1 { for column in 0..<4 { matrix[row][column] *= factor } }
+            }
+        }
         for row in 0..<3 where sign[row] < 0 {
             for column in 0..<4 where matrix[row][column] != 0 { matrix[row][column] = -matrix[row][column] }
         }
         return matrix
     }
+
+    /// Millimetres per unit of `space units` (an empty unit is taken as millimetres, the NIfTI
+    /// convention the affine follows).
+    static let millimetres: [String: Double] = {
+        var table: [String: Double] = ["": 1]
+        let names: [(Double, [String])] = [
+            (1, ["mm", "millimeter", "millimeters", "millimetre", "millimetres"]),
+            (1e-3, ["um", "µm", "μm", "micron", "microns", "micrometer", "micrometers", "micrometre", "micrometres"]),
+            (1e-6, ["nm", "nanometer", "nanometers", "nanometre", "nanometres"]),
+            (10, ["cm", "centimeter", "centimeters", "centimetre", "centimetres"]),
+            (1000, ["m", "meter", "meters", "metre", "metres"]),
+        ]
+        for (factor, words) in names { for word in words { table[word] = factor } }
+        return table
+    }()
 
     // MARK: - Files
 

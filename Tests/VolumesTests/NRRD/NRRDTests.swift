@@ -130,6 +130,26 @@ struct NRRDTests {
         #expect(affine == [[-1, 0, 0, -1], [0, -2, 0, -2], [0, 0, 0.3, 3], [0, 0, 0, 1]])
     }
 
+    @Test("space units turn the directions and origin into millimetres; unknown units are refused")
+    func spaceUnits() throws {
+        func affine(_ units: String) throws -> [[Double]] {
+            let lines = [
+                "NRRD0004", "type: uint8", "dimension: 3", "sizes: 2 3 4", "encoding: raw",
+                "space: left-posterior-superior", "space directions: (25,0,0) (0,25,0) (0,0,50)",
+                "space origin: (100,-200,300)", "space units: \(units)",
+            ]
+            let header = try NRRDHeader(lines: lines, length: 0, path: "x.nrrd")
+            return try NRRDVolume.affine(header, spatial: [0, 1, 2], path: "x.nrrd")
+        }
+        #expect(
+            try affine(#""mm" "mm" "mm""#) == [[-25, 0, 0, -100], [0, -25, 0, 200], [0, 0, 50, 300], [0, 0, 0, 1]])
+        #expect(
+            try affine(#""microns" "microns" "µm""#)
+                == [[-0.025, 0, 0, -0.1], [0, -0.025, 0, 0.2], [0, 0, 0.05, 0.3], [0, 0, 0, 1]])
+        #expect(throws: VolumeError.self) { try affine(#""parsec" "mm" "mm""#) }
+        #expect(throws: VolumeError.self) { try affine(#""mm" "mm""#) }
+    }
+
     @Test("a bad magic line or a version above 5 is refused", arguments: ["NRRD0006", "NRRD00x4", "NRRD"])
     func magic(line: String) {
         #expect(throws: VolumeError.self) {
