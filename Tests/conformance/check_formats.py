@@ -16,7 +16,7 @@ import sys
 
 import nibabel as nib
 import numpy as np
-from harness import NPREC, load_json, nprec, read_raw_scales, workdir
+from harness import NPREC, load_json, nprec, read_raw_scales, same_voxels, workdir
 
 DATA = pathlib.Path(nib.__file__).parent / "tests" / "data"
 
@@ -67,11 +67,7 @@ def whole_pipeline(name):
     scales = read_raw_scales(one)
     scale0 = next(iter(scales.values()))
     expected = expected_scale0(path, info["data_type"])
-    assert scale0.shape == expected.shape, (scale0.shape, expected.shape)
-    if not np.array_equal(scale0, expected, equal_nan=True):
-        diff = np.argwhere(scale0 != expected)
-        raise AssertionError(f"{len(diff)} voxels differ from nibabel's, first at (c,z,y,x)={diff[0].tolist()}: "
-                             f"{scale0[tuple(diff[0])]} vs {expected[tuple(diff[0])]}")
+    same_voxels(scale0, expected, "nibabel's")
     tensorstore_matches(one, scales)
     # The same dataset from 3 tasks and a final downscale.
     split = work / "split"

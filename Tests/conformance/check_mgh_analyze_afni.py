@@ -3,14 +3,13 @@ Analyze 7.5 (read by nibabel as Spm2AnalyzeImage, with .mat affines) and AFNI .H
 nibabel's own test files and volumes generated here (every MGH type, 4-D, odd and multi-chunk
 sizes, rotated affines, both byte orders, scaled). Broken files must exit 1 naming the file."""
 import gzip
-import json
 import pathlib
 import shutil
 
 import nibabel as nib
 import numpy as np
 import scipy.io as sio
-from harness import load_json, nprec, read_scales, reference, same_json, workdir
+from harness import load_json, nprec, prepare_dataset, read_scales, reference, same_json, same_transform, same_voxels, workdir
 from nibabel.spm2analyze import Spm2AnalyzeImage
 
 RNG = np.random.default_rng(2024)
@@ -197,43 +196,20 @@ def compare_info(name):
     else:
         assert ours.returncode == ref.returncode, (ours.returncode, ref.returncode, ours.stderr)
     same_json(our_info, ref_info)
-    ref_t = np.array(load_json(work / "ref" / "transform.json"))
-    our_t = np.array(load_json(work / "ours" / "transform.json"))
-    assert np.allclose(our_t, ref_t, rtol=1e-12, atol=1e-6), (our_t, ref_t)
+    same_transform(work / "ours", work / "ref")
 
 
-def prepare(path, tool_dir, data_type, nprec_tool):
-    """info -> set data_type -> scales (16-voxel chunks: several chunks per axis)."""
-    if nprec_tool:
-        nprec("info", path, tool_dir, expect=None)
-    else:
-        reference("volume-to-precomputed", "--generate-info", path, tool_dir, expect=None)
-    fullres = tool_dir / "info_fullres.json"
-    info = load_json(fullres)
-    if data_type:
-        info["data_type"] = data_type
-    elif info["data_type"] in ("int8", "int16", "int32"):
-        info["data_type"] = "float32"  # the reference's choice
-    fullres.write_text(json.dumps(info))
-    if nprec_tool:
-        nprec("scales", fullres, tool_dir, "--target-chunk-size", "16")
-    else:
-        reference("generate-scales-info", fullres, tool_dir, "--target-chunk-size", "16")
 
 
 def compare_convert(name, data_type, options):
     work, path, ref_path = make(name)
-    prepare(path, work / "ours", data_type, True)
-    prepare(ref_path, work / "ref", data_type, False)
+    prepare_dataset(path, work / "ours", data_type, True)
+    prepare_dataset(ref_path, work / "ref", data_type, False)
     reference("volume-to-precomputed", ref_path, work / "ref", *options)
     nprec("convert", path, work / "ours", *options, "-j", "2")
     ours = next(iter(read_scales(work / "ours", 1).values()))
     ref = next(iter(read_scales(work / "ref", 1).values()))
-    assert ours.dtype == ref.dtype and ours.shape == ref.shape, (ours.dtype, ref.dtype, ours.shape, ref.shape)
-    if not np.array_equal(ours, ref, equal_nan=True):
-        diff = np.argwhere(ours != ref)
-        raise AssertionError(f"{len(diff)} voxels differ, first at (c,z,y,x)={diff[0].tolist()}: "
-                             f"{ours[tuple(diff[0])]} vs {ref[tuple(diff[0])]}")
+    same_voxels(ours, ref)
 
 
 def bad_inputs():

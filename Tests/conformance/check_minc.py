@@ -16,7 +16,7 @@ import sys
 import warnings
 
 import numpy as np
-from harness import load_json, nprec, read_raw_scales, read_scales, reference, same_json, workdir
+from harness import load_json, nprec, prepare_dataset, read_raw_scales, read_scales, reference, same_json, same_transform, same_voxels, workdir
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "Fixtures" / "volumes" / "minc"
@@ -80,38 +80,19 @@ def compare_info(name):
     ours = nprec("info", path, work / "ours", expect=None)
     assert ours.returncode == ref.returncode, (ours.returncode, ref.returncode, ours.stderr, ref.stderr[-500:])
     same_json(load_json(work / "ours" / "info_fullres.json"), load_json(work / "ref" / "info_fullres.json"))
-    ref_t = np.array(load_json(work / "ref" / "transform.json"))
-    our_t = np.array(load_json(work / "ours" / "transform.json"))
-    assert np.allclose(our_t, ref_t, rtol=1e-12, atol=1e-6), (our_t, ref_t)
+    same_transform(work / "ours", work / "ref")
 
 
-def prepare(path, tool_dir, data_type, nprec_tool, options=()):
-    if nprec_tool:
-        nprec("info", path, tool_dir, *options, expect=None)
-    else:
-        reference("volume-to-precomputed", "--generate-info", path, tool_dir, expect=None)
-    fullres = tool_dir / "info_fullres.json"
-    info = load_json(fullres)
-    info["data_type"] = data_type
-    fullres.write_text(json.dumps(info))
-    if nprec_tool:
-        nprec("scales", fullres, tool_dir, "--target-chunk-size", "16")
-    else:
-        reference("generate-scales-info", fullres, tool_dir, "--target-chunk-size", "16")
 
 
 def compare_convert(name, data_type, storage):
     work, path = place(name)
-    prepare(path, work / "ours", data_type, True)
-    prepare(path, work / "ref", data_type, False)
+    prepare_dataset(path, work / "ours", data_type, True)
+    prepare_dataset(path, work / "ref", data_type, False)
     reference("volume-to-precomputed", path, work / "ref")
     nprec("convert", path, work / "ours", *storage, "-j", "2")
     ours, ref = (next(iter(read_scales(work / d, 1).values())) for d in ("ours", "ref"))
-    assert ours.dtype == ref.dtype and ours.shape == ref.shape, (ours.dtype, ref.dtype, ours.shape, ref.shape)
-    if not np.array_equal(ours, ref, equal_nan=True):
-        diff = np.argwhere(ours != ref)
-        raise AssertionError(f"{len(diff)} voxels differ, first at (c,z,y,x)={diff[0].tolist()}: "
-                             f"{ours[tuple(diff[0])]} vs {ref[tuple(diff[0])]}")
+    same_voxels(ours, ref)
 
 
 def compare_stored(name):

@@ -14,7 +14,7 @@ import json
 import nibabel as nib
 import nrrd
 import numpy as np
-from harness import load_json, nprec, read_raw_scales, read_scales, reference, same_json, workdir
+from harness import load_json, nprec, read_raw_scales, read_scales, reference, same_json, same_transform, same_voxels, workdir
 
 RNG = np.random.default_rng(4321)
 OBLIQUE = np.array([[0.0, -1.5, 0.25], [1.25, 0.0, 0.0], [0.0, 0.5, 2.0]])  # columns: axis directions
@@ -102,9 +102,7 @@ def compare_info(name):
     else:
         assert ours.returncode == ref.returncode, (ours.returncode, ref.returncode, ours.stderr)
     same_json(our_info, ref_info)
-    ref_t = np.array(load_json(work / "ref" / "transform.json"))
-    our_t = np.array(load_json(work / "ours" / "transform.json"))
-    assert np.allclose(our_t, ref_t, rtol=1e-12, atol=1e-6), (our_t, ref_t)
+    same_transform(work / "ours", work / "ref")
 
 
 def compare_convert(name):
@@ -121,10 +119,7 @@ def compare_convert(name):
     # The reference's reader knows unsigned types and float32 only.
     reader = read_raw_scales if info["data_type"] in ("int8", "int16", "int32") else read_scales
     got = next(iter(reader(ours, 1).values()))
-    assert got.dtype == expected.dtype and got.shape == expected.shape, (got.dtype, got.shape, expected.shape)
-    if not np.array_equal(got, expected, equal_nan=True):
-        diff = np.argwhere(got != expected)
-        raise AssertionError(f"{len(diff)} voxels differ from pynrrd's, first at (c,z,y,x)={diff[0].tolist()}")
+    same_voxels(got, expected, "pynrrd's")
     import tensorstore as ts
     store = ts.open({"driver": "neuroglancer_precomputed",
                      "kvstore": {"driver": "file", "path": str(ours) + "/"}, "scale_index": 0}).result()

@@ -5,14 +5,13 @@ cannot follow (it ignores --ignore-scaling on PAR/REC and crashes on --input-max
 PARRECArrayProxy has no slope/inter) nprec is compared with nibabel's voxels directly. Files
 nibabel refuses (a truncated recording, varying slice orientations, a diffusion count that does
 not add up) and broken headers must make nprec exit 1 naming the file."""
-import json
 import os
 import shutil
 import warnings
 
 import nibabel as nib
 import numpy as np
-from harness import load_json, nprec, read_scales, reference, same_json, workdir
+from harness import load_json, nprec, prepare_dataset, read_scales, reference, same_json, same_transform, same_voxels, workdir
 from neuroglancer_scripts.data_types import get_chunk_dtype_transformer
 
 DATA = os.path.join(os.path.dirname(nib.__file__), "tests", "data")
@@ -66,48 +65,26 @@ def compare_info(stem, par_ext=".PAR", rec_ext=".REC", open_rec=False):
     assert ours.returncode == ref.returncode == 4, (ours.returncode, ref.returncode, ours.stderr, ref.stderr)
     our_info = load_json(work / "ours" / "info_fullres.json")
     same_json(our_info, load_json(work / "ref" / "info_fullres.json"))
-    ref_t = np.array(load_json(work / "ref" / "transform.json"))
-    our_t = np.array(load_json(work / "ours" / "transform.json"))
-    assert np.allclose(our_t, ref_t, rtol=1e-12, atol=1e-6), (our_t, ref_t)
+    same_transform(work / "ours", work / "ref")
 
 
-def prepare(path, tool_dir, data_type, nprec_tool, size, info_options=()):
-    if nprec_tool:
-        nprec("info", path, tool_dir, *info_options, expect=None)
-    else:
-        reference("volume-to-precomputed", "--generate-info", path, tool_dir, expect=None)
-    fullres = tool_dir / "info_fullres.json"
-    info = load_json(fullres)
-    info["data_type"] = data_type
-    fullres.write_text(json.dumps(info))
-    if nprec_tool:
-        nprec("scales", fullres, tool_dir, "--target-chunk-size", size)
-    else:
-        reference("generate-scales-info", fullres, tool_dir, "--target-chunk-size", size)
 
 
 def read_all(root):
     return next(iter(read_scales(root, 1).values()))
 
 
-def same_arrays(ours, expected):
-    assert ours.dtype == expected.dtype and ours.shape == expected.shape, (ours.dtype, expected.dtype,
-                                                                           ours.shape, expected.shape)
-    if not np.array_equal(ours, expected, equal_nan=True):
-        diff = np.argwhere(ours != expected)
-        raise AssertionError(f"{len(diff)} voxels differ, first at (c,z,y,x)={diff[0].tolist()}: "
-                             f"{ours[tuple(diff[0])]} vs {expected[tuple(diff[0])]}")
 
 
 def compare_convert(stem, data_type, storage=()):
     work = workdir(f"parrec-convert-{stem}-{data_type}")
     par = make_pair(work, stem)
     size = chunk_size(par)
-    prepare(par, work / "ours", data_type, True, size)
-    prepare(par, work / "ref", data_type, False, size)
+    prepare_dataset(par, work / "ours", data_type, True, size)
+    prepare_dataset(par, work / "ref", data_type, False, size)
     reference("volume-to-precomputed", par, work / "ref")
     nprec("convert", par, work / "ours", *storage, "-j", "2")
-    same_arrays(read_all(work / "ours"), read_all(work / "ref"))
+    same_voxels(read_all(work / "ours"), read_all(work / "ref"))
 
 
 def as_czyx(array):
@@ -127,7 +104,7 @@ def compare_ignore_scaling(stem):
     nprec("scales", work / "ours" / "info_fullres.json", work / "ours", "--target-chunk-size", chunk_size(par))
     nprec("convert", par, work / "ours", "--ignore-scaling")
     expected = as_czyx(nib.load(str(par)).dataobj.get_unscaled())
-    same_arrays(read_all(work / "ours"), expected)
+    same_voxels(read_all(work / "ours"), expected)
 
 
 def compare_input_range(stem):
@@ -137,8 +114,8 @@ def compare_input_range(stem):
     work = workdir("parrec-range-" + stem)
     par = make_pair(work, stem)
     ref = reference("volume-to-precomputed", "--generate-info", par, work / "ref", expect=None)
-    prepare(par, work / "ours", "uint8", True, "16")
-    prepare(par, work / "ref", "uint8", False, "16")
+    prepare_dataset(par, work / "ours", "uint8", True, "16")
+    prepare_dataset(par, work / "ref", "uint8", False, "16")
     ref = reference("volume-to-precomputed", par, work / "ref", "--input-min", "-1", "--input-max", "5",
                     expect=None)
     assert ref.returncode != 0 and "slope" in ref.stderr, ref.stderr[-500:]
@@ -147,7 +124,7 @@ def compare_input_range(stem):
     inter = 0 - (-1) * slope
     values = np.asarray(nib.load(str(par)).dataobj) * slope + inter
     expected = get_chunk_dtype_transformer(np.dtype("float64"), np.dtype("uint8"), warn=False)(values)
-    same_arrays(read_all(work / "ours"), as_czyx(expected))
+    same_voxels(read_all(work / "ours"), as_czyx(expected))
 
 
 def refused(stem, word):

@@ -2,11 +2,10 @@
 volumes generated here with nibabel: every data type, both byte orders, .nii, .nii.gz,
 .hdr/.img, NIfTI-2, 4-D, RGB24, scaled, odd sizes. Where the reference crashes (RGB24) the
 chunks are compared with nibabel's voxels."""
-import json
 
 import nibabel as nib
 import numpy as np
-from harness import load_json, nprec, read_scales, reference, same_json, workdir
+from harness import load_json, nprec, prepare_dataset, read_scales, reference, same_json, same_transform, same_voxels, workdir
 
 RNG = np.random.default_rng(1234)
 # Voxel sizes whose scale keys stay distinct (0.8 x 0.9 x 1.2 mm gives two '1mm' scales, which the
@@ -90,9 +89,7 @@ def compare_info(name):
     else:
         assert ours.returncode == ref.returncode, (ours.returncode, ref.returncode, ours.stderr)
     same_json(our_info, ref_info)
-    ref_t = np.array(load_json(work / "ref" / "transform.json"))
-    our_t = np.array(load_json(work / "ours" / "transform.json"))
-    assert np.allclose(our_t, ref_t, rtol=1e-12, atol=1e-6), (our_t, ref_t)
+    same_transform(work / "ours", work / "ref")
     printed = ours.stdout.strip()
     assert printed.startswith("[[") and "_" in printed, printed
 
@@ -102,34 +99,16 @@ def read_all(root):
     return next(iter(read_scales(root, 1).values()))
 
 
-def prepare(work, path, tool_dir, data_type, nprec_tool):
-    """info -> set data_type -> scales, with one tool."""
-    if nprec_tool:
-        nprec("info", path, tool_dir, expect=None)
-    else:
-        reference("volume-to-precomputed", "--generate-info", path, tool_dir, expect=None)
-    fullres = tool_dir / "info_fullres.json"
-    info = load_json(fullres)
-    info["data_type"] = data_type
-    fullres.write_text(json.dumps(info))
-    if nprec_tool:
-        nprec("scales", fullres, tool_dir, "--target-chunk-size", "16")
-    else:
-        reference("generate-scales-info", fullres, tool_dir, "--target-chunk-size", "16")
 
 
 def compare_convert(name, data_type, options, storage):
     work, path = make(name)
-    prepare(work, path, work / "ours", data_type, True)
-    prepare(work, path, work / "ref", data_type, False)
+    prepare_dataset(path, work / "ours", data_type, True)
+    prepare_dataset(path, work / "ref", data_type, False)
     reference("volume-to-precomputed", path, work / "ref", *options)
     nprec("convert", path, work / "ours", *options, *storage, "-j", "2")
     ours, ref = read_all(work / "ours"), read_all(work / "ref")
-    assert ours.dtype == ref.dtype and ours.shape == ref.shape
-    if not np.array_equal(ours, ref, equal_nan=True):
-        diff = np.argwhere(ours != ref)
-        raise AssertionError(f"{len(diff)} voxels differ, first at (c,z,y,x)={diff[0].tolist()}: "
-                             f"{ours[tuple(diff[0])]} vs {ref[tuple(diff[0])]}")
+    same_voxels(ours, ref)
 
 
 def compare_rgb():

@@ -116,3 +116,43 @@ def read_raw_scales(root, count=None):
                     out[:, z:z1, y:y1, x:x1] = chunk
         result[key] = out
     return result
+
+
+def prepare_dataset(path, tool_dir, data_type, use_nprec, chunk="16", info_options=()):
+    """info -> data_type -> scales (chunks of `chunk` voxels: several per axis), with nprec or
+    the reference. data_type None keeps the info's, except the int types nprec keeps, which
+    become float32 as the reference chooses."""
+    if use_nprec:
+        nprec("info", path, tool_dir, *info_options, expect=None)
+    else:
+        reference("volume-to-precomputed", "--generate-info", path, tool_dir, expect=None)
+    fullres = tool_dir / "info_fullres.json"
+    info = load_json(fullres)
+    if data_type:
+        info["data_type"] = data_type
+    elif info["data_type"] in ("int8", "int16", "int32"):
+        info["data_type"] = "float32"
+    fullres.write_text(json.dumps(info))
+    if use_nprec:
+        nprec("scales", fullres, tool_dir, "--target-chunk-size", str(chunk))
+    else:
+        reference("generate-scales-info", fullres, tool_dir, "--target-chunk-size", str(chunk))
+
+
+def same_voxels(ours, expected, whose=""):
+    """Same dtype, shape and values (NaN equal to NaN); else the first difference, (c, z, y, x)."""
+    import numpy as np
+    assert ours.dtype == expected.dtype and ours.shape == expected.shape, (ours.dtype, expected.dtype,
+                                                                           ours.shape, expected.shape)
+    if not np.array_equal(ours, expected, equal_nan=True):
+        diff = np.argwhere(ours != expected)
+        raise AssertionError(f"{len(diff)} voxels differ{' from ' + whose if whose else ''}, first at "
+                             f"(c,z,y,x)={diff[0].tolist()}: {ours[tuple(diff[0])]} vs {expected[tuple(diff[0])]}")
+
+
+def same_transform(ours_dir, ref_dir):
+    """transform.json of both tools, equal to rounding."""
+    import numpy as np
+    ours = np.array(load_json(ours_dir / "transform.json"))
+    ref = np.array(load_json(ref_dir / "transform.json"))
+    assert np.allclose(ours, ref, rtol=1e-12, atol=1e-6), (ours, ref)
