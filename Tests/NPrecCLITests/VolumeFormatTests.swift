@@ -67,6 +67,24 @@ import Testing
         }
     }
 
+    @Test("an AFNI dataset opens by its .HEAD, its .BRIK.gz, or the .BRIK name of a .BRIK.gz")
+    func afniNames() async throws {
+        try await withTemporaryDirectory { dir in
+            let afni = Self.volumes.appendingPathComponent("afni")
+            for file in ["example4d+orig.HEAD", "example4d+orig.BRIK.gz"] {
+                try FileManager.default.copyItem(
+                    at: afni.appendingPathComponent(file), to: dir.appendingPathComponent(file))
+            }
+            var outputs: [Data] = []
+            for (index, name) in ["example4d+orig.HEAD", "example4d+orig.BRIK.gz", "example4d+orig.BRIK"].enumerated() {
+                let result = try await Runner.nprec("info", name, "out\(index)", in: dir)
+                #expect(result.status == 0, "\(name): \(result)")
+                outputs.append(try dir.contents(of: "out\(index)/info_fullres.json"))
+            }
+            #expect(Set(outputs).count == 1)
+        }
+    }
+
     @Test("a missing input file is named")
     func missing() async throws {
         let result = try await Runner.nprec("info", "nowhere.mgz", "out")

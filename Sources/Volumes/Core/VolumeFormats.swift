@@ -41,10 +41,12 @@ public enum VolumeFiles {
     /// The format of `path`: from the first bytes (decompressed when gzip), then from the name for
     /// the data files of pairs (.img, .BRIK, .REC) and for formats without a magic number.
     public static func detect(_ path: String) throws -> VolumeFormat {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
         guard RawVolumeData.exists(path) else {
+            // nibabel finds an AFNI dataset's compressed .BRIK.gz from the name of its .BRIK.
+            if name.lowercased().hasSuffix(".brik") && RawVolumeData.exists(path + ".gz") { return .afni }
             throw VolumeError(path: path, message: "no such file")
         }
-        let name = path.split(separator: "/").last.map(String.init) ?? path
         var lower = name.lowercased()
         if lower.hasSuffix(".gz") { lower.removeLast(3) }
         // Data files of pairs: their header decides.
