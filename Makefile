@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev
 
-.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench viewer lint format run clean
+.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench viewer lint format run clean fuzz-volumes
 
 all: build
 
@@ -63,6 +63,12 @@ $(VENV)/.done:
 conformance: deps $(VENV)/.done
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(VENV)/bin/python Tests/conformance/run.py
+
+## fuzz-volumes: corrupt the headers of every volume format's fixtures and check nprec never crashes
+FUZZ_RUNS ?= 2000
+fuzz-volumes: deps
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_volumes.py --runs $(FUZZ_RUNS)
 
 ## fixtures: regenerate the committed fixtures and golden files (needs the reference venv)
 fixtures: $(VENV)/.done

@@ -12,6 +12,8 @@ import Precomputed
 /// "image-min" (nibabel's `minc1.Minc1File`).
 enum MINC1 {
     static func open(_ path: String, ignoreScaling: Bool) throws -> (MINCHeader, any MINCData) {
+        // libnetcdf trusts a classic header and can crash on a damaged one: walk it first.
+        let extents = try ClassicHeader.extents(path: path)
         let file = try NetCDFFile(path: path)
         guard let image = try file.variable("image") else {
             throw VolumeError(
@@ -38,7 +40,7 @@ enum MINC1 {
             throw VolumeError(path: path, message: "the image's shape \(image.shape) is too large")
         }
         // libnetcdf reads a classic file's missing data as fill values: check that it is there.
-        if file.isClassic, let extents = try ClassicHeader.extents(path: path) {
+        if let extents {
             let size = fileSize(path)
             for (name, begin, stored) in extents {
                 let end = begin + (name == "image" ? bytes : stored)
@@ -144,35 +146,59 @@ func describe(_ value: AttributeValue) -> String {
 
 /// Where each variable's data lies in a netCDF classic file (CDF-1, CDF-2, CDF-5), which
 /// libnetcdf does not tell: the header is walked to each variable's `vsize` and `begin` fields.
-/// Hand-written because no libnetcdf function returns a variable's offset; nil when the header is
-/// not as expected (the check it serves is then skipped, libnetcdf having accepted the file).
+/// Hand-written because no libnetcdf function returns a variable's offset. The walk also checks
+/// the header before libnetcdf sees it (libnetcdf can crash on a damaged one): a header that does
+/// not parse, or whose dimension ids or offsets are impossible, is refused. nil for a netCDF-4
+/// (HDF5) file, which libhdf5 checks.
 enum ClassicHeader {
     /// (name, begin, vsize) of every variable (the first record of a record variable).
     static func extents(path: String) throws -> [(String, Int, Int)]? {
-        let length = min(MINC1.fileSize(path), 1 << 22)
+        let size = MINC1.fileSize(path)
+        let length = min(size, 1 << 22)
         let bytes = try RawVolumeData.read(
             RawVolumeData.open(path, compressed: false, blockSize: 1 << 16), length, path: path)
+        guard bytes.starts(with: Array("CDF".utf8)), bytes.count > 4, [1, 2, 5].contains(bytes[3]) else {
+            return nil
+        }
+        func damaged(_ what: String) -> VolumeError {
+            VolumeError(path: path, message: "the netCDF (MINC1) header is damaged: \(what)")
+        }
         var reader = Reader(bytes: bytes)
-        guard bytes.starts(with: Array("CDF".utf8)), bytes.count > 4 else { return nil }
         let version = Int(bytes[3])
         reader.position = 4
         reader.wide = version == 5
         let wideOffsets = version != 1
-        guard reader.count() != nil else { return nil }  // numrecs
+        guard reader.count() != nil else { throw damaged("the record count is cut off") }
         // Dimensions: name, length.
-        guard let dimensions = reader.list(tag: 0x0A) else { return nil }
-        for _ in 0..<dimensions {
-            guard reader.name() != nil, reader.count() != nil else { return nil }
+        guard let dimensions = reader.list(tag: 0x0A), dimensions < 1 << 16 else {
+            throw damaged("the dimension list is not readable")
         }
-        guard reader.skipAttributes() else { return nil }
-        guard let variables = reader.list(tag: 0x0B), variables < 1 << 20 else { return nil }
+        for index in 0..<dimensions {
+            guard let name = reader.name(), !name.isEmpty, reader.count() != nil else {
+                throw damaged("dimension \(index) is not readable")
+            }
+        }
+        guard reader.skipAttributes() else { throw damaged("the global attributes are not readable") }
+        guard let variables = reader.list(tag: 0x0B), variables < 1 << 16 else {
+            throw damaged("the variable list is not readable")
+        }
         var extents: [(String, Int, Int)] = []
-        for _ in 0..<variables {
-            guard let name = reader.name(), let rank = reader.count(), rank < 1 << 16 else { return nil }
-            for _ in 0..<rank { guard reader.count() != nil else { return nil } }
-            guard reader.skipAttributes(), reader.int32() != nil, let size = reader.count() else { return nil }
-            guard let begin = wideOffsets ? reader.int64() : reader.int32() else { return nil }
-            extents.append((name, begin, size))
+        for index in 0..<variables {
+            guard let name = reader.name(), !name.isEmpty, let rank = reader.count(), rank <= dimensions else {
+                throw damaged("variable \(index) is not readable")
+            }
+            for _ in 0..<rank {
+                guard let id = reader.count(), id < dimensions else {
+                    throw damaged("variable \(name) names a dimension that does not exist")
+                }
+            }
+            guard reader.skipAttributes(), let type = reader.int32(), (1...11).contains(type),
+                let stored = reader.count(),
+                let begin = wideOffsets ? reader.int64() : reader.int32(), begin >= reader.position, begin <= size
+            else {
+                throw damaged("the description of variable \(name) is not readable")
+            }
+            extents.append((name, begin, stored))
         }
         return extents
     }
