@@ -28,8 +28,8 @@ def companions(source):
     return [p for p in source.parent.iterdir() if p.is_file() and p.name.split(".")[0].split("+")[0] == stem]
 
 
-def mutate(data, rng, text):
-    limit = min(len(data), 4000 if text else 600)
+def mutate(data, rng, text, span):
+    limit = min(len(data), 4000 if text else span)
     for _ in range(rng.randint(1, 8)):
         if not data:
             break
@@ -54,6 +54,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--span", type=int, default=600, help="bytes of a binary file that may be corrupted")
     parser.add_argument("--only", default="", help="only fixtures under Fixtures/volumes/ONLY (minc, mgh, ...)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -77,7 +78,7 @@ def main():
                 data = bytearray(gzip.decompress(bytes(data)))
             except (OSError, EOFError):
                 continue
-        data = mutate(data, rng, source.suffix.lower() in TEXT)
+        data = mutate(data, rng, source.suffix.lower() in TEXT, args.span)
         target.write_bytes(gzip.compress(bytes(data)) if compressed else bytes(data))
         steps = [["info", target, work / "out"], ["scales", work / "out" / "info_fullres.json", work / "out"],
                  ["convert", target, work / "out", "-j", "2"]]
