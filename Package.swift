@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed", "Codecs", "Engine"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pyramid", "Encoding", "Precomputed"]),
-        .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed"]),
+        .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import Testing
 
@@ -82,6 +83,40 @@ import Testing
                 outputs.append(try dir.contents(of: "out\(index)/info_fullres.json"))
             }
             #expect(Set(outputs).count == 1)
+        }
+    }
+
+    @Test("a gzipped MINC1 reads as the plain file; a gzipped MINC2 or a cut .mnc.gz is refused by name")
+    func gzippedMINC() async throws {
+        try await withTemporaryDirectory { dir in
+            let minc = Self.volumes.appendingPathComponent("minc")
+            let plain = try Data(contentsOf: minc.appendingPathComponent("minc1_1_scale.mnc"))
+            try Data(try Gzip.compress(Array(plain))).write(to: dir.appendingPathComponent("one.mnc.gz"))
+            try plain.write(to: dir.appendingPathComponent("one.mnc"))
+            for name in ["one.mnc", "one.mnc.gz"] {
+                let info = try await Runner.nprec("info", name, name + "-out", in: dir)
+                #expect(info.status == 4, "\(name): \(info)")  // float64 values: float32 chosen
+                let scales = try await Runner.nprec(
+                    "scales", name + "-out/info_fullres.json", name + "-out", "--target-chunk-size", "8", in: dir)
+                #expect(scales.status == 0, "\(scales)")
+                let convert = try await Runner.nprec("convert", name, name + "-out", "--flat", "--no-gzip", in: dir)
+                #expect(convert.status == 0, "\(name): \(convert)")
+            }
+            #expect(
+                try treeDifferences(
+                    dir.appendingPathComponent("one.mnc-out"), dir.appendingPathComponent("one.mnc.gz-out")
+                ).isEmpty)
+            let compressed = try Gzip.compress(Array(plain))
+            try Data(compressed.prefix(compressed.count / 2)).write(to: dir.appendingPathComponent("cut.mnc.gz"))
+            let cut = try await Runner.nprec("info", "cut.mnc.gz", "cut", in: dir)
+            #expect(cut.status == 1 && cut.stderr.contains("cut.mnc.gz") && cut.stderr.contains("truncated"), "\(cut)")
+            let minc2 = try Data(contentsOf: minc.appendingPathComponent("minc2_1_scale.mnc"))
+            try Data(try Gzip.compress(Array(minc2))).write(to: dir.appendingPathComponent("two.mnc.gz"))
+            let two = try await Runner.nprec("info", "two.mnc.gz", "two", in: dir)
+            #expect(two.status == 1 && two.stderr.contains("gunzip"), "\(two)")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+                .filter { $0.contains("nprec-one.mnc") || $0.contains("nprec-cut.mnc") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
         }
     }
 

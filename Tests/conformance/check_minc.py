@@ -9,6 +9,7 @@ The reference honours neither --ignore-scaling nor --input-min/--input-max on MI
 MINC proxy has no slope to override; with --input-max it crashes), so the stored values nprec
 gives with --ignore-scaling are compared with nibabel's stored arrays. Files nibabel refuses
 must make nprec exit 1 with a message naming the file."""
+import gzip
 import json
 import pathlib
 import shutil
@@ -29,6 +30,14 @@ NIBABEL_FILES = maker.NIBABEL_FILES
 def generated(name, directory):
     """Files written here: name -> path."""
     rng = np.random.default_rng(2024)
+    if name.endswith(".gz"):
+        # A gzipped MINC1, which nibabel (so the reference) reads: nprec decompresses it to a
+        # temporary file.
+        plain = generated(name[:-3], directory)
+        path = directory / name
+        path.write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+        return path
     if name == "minc2_large_chunked.mnc":
         # 52 x 70 x 90 int16 in 16 x 24 x 20 gzip chunks (none aligned with the shape or with
         # nprec's chunks), oblique, scaled per zspace slice (the first dimension, nprec's x).
@@ -54,7 +63,7 @@ def generated(name, directory):
     raise KeyError(name)
 
 
-GENERATED = ["minc2_large_chunked.mnc", "minc2_float_4d.mnc", "minc1_int_2d_scale.mnc"]
+GENERATED = ["minc2_large_chunked.mnc", "minc2_float_4d.mnc", "minc1_int_2d_scale.mnc", "minc1_int_2d_scale.mnc.gz"]
 FILES = NIBABEL_FILES + ["minc2_chunked.mnc", "minc1_2d_scale.mnc"] + GENERATED
 
 

@@ -89,6 +89,11 @@ public enum VolumeFiles {
                 ?? []
         }
         if head.starts(with: Array("NRRD000".utf8)) { return .nrrd }
+        if raw.starts(with: [0x1f, 0x8b]) {
+            // Gzipped MINC (nibabel reads a gzipped MINC1).
+            if head.starts(with: Array("CDF".utf8)) && head.count > 3 && [1, 2, 5].contains(head[3]) { return .minc1 }
+            if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) { return .minc2 }
+        }
         let text = String(decoding: head.prefix(80), as: UTF8.self)
         if text.hasPrefix("# === DATA DESCRIPTION FILE") { return .parrec }
         if text.drop(while: \.isWhitespace).hasPrefix("type") && text.contains("-attribute") { return .afni }

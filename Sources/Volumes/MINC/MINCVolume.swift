@@ -1,4 +1,5 @@
 import Codecs
+import Foundation
 import Precomputed
 
 /// The voxels of a MINC image variable: boxes in file order, read by libnetcdf or libhdf5.
@@ -30,16 +31,68 @@ public final class MINCVolume: VolumeFile {
         self.path = path
         self.options = options
         do {
-            (header, data) =
-                version == 1
-                ? try MINC1.open(path, ignoreScaling: options.ignoreScaling)
-                : try MINC2.open(path, ignoreScaling: options.ignoreScaling)
+            if try RawVolumeData.isGzip(path) {
+                guard version == 1 else {
+                    throw VolumeError(
+                        path: path,
+                        message: "a gzipped MINC2 (HDF5) file cannot be read in place (nor can nibabel): gunzip it")
+                }
+                // nibabel reads a gzipped MINC1 (netCDF classic, which needs random access): it is
+                // decompressed to a temporary file, removed as soon as libnetcdf holds it open.
+                let plain = try Self.decompressedCopy(path)
+                defer { TempFiles.discard(tempPath: plain) }
+                do {
+                    (header, data) = try MINC1.open(plain, ignoreScaling: options.ignoreScaling)
+                } catch let error as VolumeError {
+                    throw VolumeError(path: path, message: error.message)
+                }
+            } else {
+                (header, data) =
+                    version == 1
+                    ? try MINC1.open(path, ignoreScaling: options.ignoreScaling)
+                    : try MINC2.open(path, ignoreScaling: options.ignoreScaling)
+            }
         } catch let error as CodecError {
             throw VolumeError(path: path, codecError: error)
         }
         guard header.shape.allSatisfy({ $0 > 0 }) else {
             throw VolumeError(path: path, message: "the image has an empty dimension (shape \(header.shape))")
         }
+    }
+
+    /// Decompresses the gzip file `path` into a registered temporary file (in $TMPDIR, else
+    /// /tmp) and returns its path.
+    static func decompressedCopy(_ path: String) throws -> String {
+        let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let name = path.split(separator: "/").last.map { String($0.dropLast(3)) } ?? "minc1.mnc"
+        let (fd, temporary) = try TempFiles.create(finalPath: directory + "/nprec-" + name)
+        do {
+            defer { close(fd) }
+            let stream = try RawVolumeData.open(path, compressed: true)
+            var block = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let got: Int
+                do {
+                    got = try block.withUnsafeMutableBytes { try stream.read(into: $0) }
+                } catch let error as CodecError {
+                    throw VolumeError(path: path, codecError: error)
+                }
+                var written = 0
+                while written < got {
+                    let count = block.withUnsafeBytes { write(fd, $0.baseAddress! + written, got - written) }
+                    guard count > 0 else {
+                        throw VolumeError(
+                            path: temporary, message: "cannot write: \(String(cString: strerror(errno)))")
+                    }
+                    written += count
+                }
+                if got < block.count { break }
+            }
+        } catch {
+            TempFiles.discard(tempPath: temporary)
+            throw error
+        }
+        return temporary
     }
 
     public var formatName: String { "MINC\(header.version)" }
