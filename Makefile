@@ -16,12 +16,14 @@ PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:
 
 all: build
 
-# Appends the missing build packages to $$need (pkg-config modules, libxml2 for FoundationXML).
+# Appends the missing build packages to $$need (pkg-config modules, libbz2 by its header since it
+# has no pkg-config file, libxml2 for FoundationXML).
 CHECK_BUILD = command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config"; \
 	for entry in $(PKGS); do \
 	  mod=$${entry%%:*}; pkg=$${entry\#*:}; \
 	  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $$mod; then need="$$need $$pkg"; fi; \
 	done; \
+	[ -f /usr/include/bzlib.h ] || need="$$need libbz2-dev"; \
 	ldconfig -p 2>/dev/null | grep -q 'libxml2.so.2 ' || need="$$need libxml2";
 # Appends the shells of the completion tests.
 CHECK_SHELLS = command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \

@@ -12,6 +12,8 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // libbz2 ships no pkg-config file: the header is in /usr/include, the library in the default path.
+        .systemLibrary(name: "CBzip2", path: "Sources/CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"])]),
@@ -30,7 +32,8 @@ let package = Package(
         .target(name: "CShims", dependencies: ["CJPEG", "CPNG", "CTIFF"]),
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
-        .target(name: "Codecs", dependencies: ["CZlib", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF"]),
+        .target(
+            name: "Codecs", dependencies: ["CZlib", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF"]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
         // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.

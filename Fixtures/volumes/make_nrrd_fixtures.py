@@ -1,6 +1,6 @@
 """Makes the NRRD fixtures of Fixtures/volumes/nrrd/ with pynrrd (plus one hand-written file in
-the style of the Allen mouse brain atlas, and broken files), and expectations.json: for each
-readable file what nprec must report, from pynrrd's array and header.
+the style of the Allen mouse brain atlas, a bzip2 data file in two streams, and broken files), and
+expectations.json: for each readable file what nprec must report, from pynrrd's array and header.
 
 - size [x, y, z] and channels: the three axes with a space direction, and the one `none` axis
   (first: interleaved components; last: volumes) as channels;
@@ -17,6 +17,7 @@ Broken files go to errors.json with a word their error message must contain.
 Run with the reference venv: .venv-reference/bin/python Fixtures/volumes/make_nrrd_fixtures.py
 """
 import base64
+import bz2
 import gzip
 import json
 import pathlib
@@ -173,8 +174,9 @@ def main():
     packed = (OUT / "uint16_big_gzip.nrrd").read_bytes()
     (OUT / "bad_truncated_gzip.nrrd").write_bytes(packed[:-30])
     errors["bad_truncated_gzip.nrrd"] = "truncated"
-    nrrd.write(str(OUT / "bad_bzip2.nrrd"), values("uint8", SIZE), {"encoding": "bzip2"})
-    errors["bad_bzip2.nrrd"] = "bzip2"
+    # Once refused, now read (it stays here so that the random values of later files stay the same).
+    nrrd.write(str(OUT / "uint8_bzip2.nrrd"), values("uint8", SIZE), {"encoding": "bzip2"})
+    expected["uint8_bzip2.nrrd"] = expectation(OUT / "uint8_bzip2.nrrd")
     nrrd.write(str(OUT / "bad_ascii.nrrd"), values("uint8", SIZE), {"encoding": "ascii"})
     errors["bad_ascii.nrrd"] = "ascii"
     (OUT / "bad_list.nhdr").write_text(
@@ -199,6 +201,39 @@ def main():
         b"NRRD0004\ntype: double\ndimension: 3\nsizes: 100000 100000 100000\nendian: little\nencoding: gzip\n\n"
         + gzip.compress(bytes(100)))
     errors["bad_huge.nrrd"] = "cannot hold"
+
+    # bzip2: attached (big-endian, oblique LPS), detached (.raw.bz2), two volumes (one stream read
+    # per volume), and a data file in two concatenated streams, as pbzip2 writes them (pynrrd and
+    # teem stop at the end of the first stream; `bzip2 -d` and nprec read on: the voxels are those
+    # of detached_bzip2.nhdr).
+    nrrd.write(str(OUT / "int16_big_bzip2.nrrd"), values("int16", SIZE), dict(lps, endian="big", encoding="bzip2"))
+    expected["int16_big_bzip2.nrrd"] = expectation(OUT / "int16_big_bzip2.nrrd")
+    nrrd.write(str(OUT / "detached_bzip2.nhdr"), values("float32", SIZE), dict(lps, encoding="bzip2", endian="big"),
+               detached_header=True)
+    expected["detached_bzip2.nhdr"] = expectation(OUT / "detached_bzip2.nhdr")
+    nrrd.write(str(OUT / "time_last_bzip2.nrrd"), values("uint16", SIZE + (2,)),
+               dict(lps, **{"space directions": time_dirs, "kinds": ["domain", "domain", "domain", "list"],
+                            "encoding": "bzip2", "endian": "little"}))
+    expected["time_last_bzip2.nrrd"] = expectation(OUT / "time_last_bzip2.nrrd", last_none=True)
+    plain = bz2.decompress((OUT / "detached_bzip2.raw.bz2").read_bytes())
+    half = len(plain) // 2 + 3
+    (OUT / "concatenated_bzip2.raw.bz2").write_bytes(bz2.compress(plain[:half]) + bz2.compress(plain[half:]))
+    (OUT / "concatenated_bzip2.nhdr").write_text(
+        (OUT / "detached_bzip2.nhdr").read_text().replace("detached_bzip2.raw.bz2", "concatenated_bzip2.raw.bz2"))
+    expected["concatenated_bzip2.nhdr"] = expected["detached_bzip2.nhdr"]
+
+    packed = (OUT / "int16_big_bzip2.nrrd").read_bytes()
+    (OUT / "bad_truncated_bzip2.nrrd").write_bytes(packed[:-30])
+    errors["bad_truncated_bzip2.nrrd"] = "truncated"
+    corrupt = bytearray(packed)
+    for i in range(len(corrupt) - 60, len(corrupt) - 50):
+        corrupt[i] ^= 0x5A
+    (OUT / "bad_corrupt_bzip2.nrrd").write_bytes(bytes(corrupt))
+    errors["bad_corrupt_bzip2.nrrd"] = "corrupt bzip2 data"
+    (OUT / "bad_huge_bzip2.nrrd").write_bytes(
+        b"NRRD0004\ntype: double\ndimension: 3\nsizes: 100000 100000 100000\nendian: little\nencoding: bzip2\n\n"
+        + bz2.compress(bytes(100)))
+    errors["bad_huge_bzip2.nrrd"] = "cannot hold"
 
     (OUT / "expectations.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     (OUT / "errors.json").write_text(json.dumps(errors, indent=1, sort_keys=True) + "\n")

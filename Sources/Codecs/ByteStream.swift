@@ -4,23 +4,45 @@
     import Darwin
 #endif
 
-/// A sequential reader of bytes from a file, plain or gzip-compressed. Nothing is held beyond
-/// one input block, so a large `.gz` file is never in memory whole.
+/// A sequential reader of bytes from a file, plain or compressed (gzip or bzip2). Nothing is held
+/// beyond one input block and the decompressor's state, so a large `.gz` or `.bz2` file is never in
+/// memory whole.
 public final class ByteStream {
+    /// How the bytes of the file are compressed.
+    public enum Compression: Sendable, Equatable {
+        case none
+        /// gzip members or a zlib stream (zlib's `inflate`).
+        case gzip
+        /// bzip2 streams (libbz2's `BZ2_bzDecompress`).
+        case bzip2
+    }
+
     public let path: String
     private let fd: Int32
-    private let inflater: Inflater?
+    private let decoder: (any StreamDecoder)?
     private var block: [UInt8]
     private var blockStart = 0
     private var blockEnd = 0
     private var fileEnded = false
-    /// Bytes delivered so far (decompressed bytes for a gzip file).
+    /// Bytes delivered so far (decompressed bytes for a compressed file).
     public private(set) var position: Int = 0
 
     /// Opens `path`, reading from byte `start` of the file (where a gzip stream begins when it
     /// follows a plain-text header, as NRRD's does); `position` counts from there. `compressed`
-    /// nil detects gzip from the magic number at `start`.
-    public init(path: String, compressed: Bool? = nil, start: Int = 0, blockSize: Int = 1 << 20) throws {
+    /// nil detects gzip from the magic number at `start` (never bzip2: a plain file may start with
+    /// "BZh"); true is gzip.
+    public convenience init(path: String, compressed: Bool? = nil, start: Int = 0, blockSize: Int = 1 << 20) throws {
+        try self.init(
+            path: path, detecting: compressed.map { $0 ? .gzip : .none }, start: start, blockSize: blockSize)
+    }
+
+    /// Opens `path` compressed as `compression` says, reading from byte `start` of the file.
+    public convenience init(path: String, compression: Compression, start: Int = 0, blockSize: Int = 1 << 20) throws {
+        try self.init(path: path, detecting: compression, start: start, blockSize: blockSize)
+    }
+
+    /// `compression` nil: gzip when the gzip magic number is at `start`, else plain.
+    private init(path: String, detecting compression: Compression?, start: Int, blockSize: Int) throws {
         self.path = path
         let fd = open(path, O_RDONLY)
         self.fd = fd
@@ -33,14 +55,18 @@ public final class ByteStream {
             throw CodecError(library: "io", message: "\(path): \(message)")
         }
         block = [UInt8](repeating: 0, count: blockSize)
-        var isGzip = compressed ?? false
-        if compressed == nil {
+        var kind = compression ?? .none
+        if compression == nil {
             var magic: (UInt8, UInt8) = (0, 0)
             let count = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, off_t(start)) }
-            isGzip = count == 2 && magic.0 == 0x1f && magic.1 == 0x8b
+            if count == 2 && magic.0 == 0x1f && magic.1 == 0x8b { kind = .gzip }
         }
         do {
-            inflater = isGzip ? try Inflater() : nil
+            switch kind {
+            case .none: decoder = nil
+            case .gzip: decoder = try Inflater()
+            case .bzip2: decoder = try Bunzipper()
+            }
         } catch {
             close(fd)
             throw error
@@ -67,12 +93,12 @@ public final class ByteStream {
             if blockStart == blockEnd {
                 if fileEnded { break }
                 try refill()
-                if fileEnded && inflater == nil { break }
+                if fileEnded && decoder == nil { break }
             }
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
-            if let inflater {
+            if let decoder {
                 let (consumed, produced) = try block.withUnsafeBytes { source in
-                    try inflater.inflateStep(
+                    try decoder.decodeStep(
                         UnsafeRawBufferPointer(rebasing: source[blockStart..<blockEnd]), target)
                 }
                 blockStart += consumed
@@ -94,8 +120,8 @@ public final class ByteStream {
                 filled += count
             }
         }
-        if let inflater, filled < buffer.count, !inflater.streamEnded {
-            throw CodecError(library: "zlib", message: "\(path): compressed data is truncated")
+        if let decoder, filled < buffer.count, !decoder.streamEnded {
+            throw CodecError(library: decoder.library, message: "\(path): compressed data is truncated")
         }
         position += filled
         return filled
@@ -115,7 +141,7 @@ public final class ByteStream {
 
     /// Skips `count` bytes forward.
     public func skip(_ count: Int) throws {
-        if inflater == nil {
+        if decoder == nil {
             // A plain file seeks: drop what is buffered, then move the file offset.
             let buffered = blockEnd - blockStart
             if count <= buffered {

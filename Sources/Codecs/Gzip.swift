@@ -56,8 +56,21 @@ public enum Gzip {
     }
 }
 
+/// A streaming decompressor as `ByteStream` drives it: zlib's `Inflater` or libbz2's `Bunzipper`.
+protocol StreamDecoder: AnyObject {
+    /// The library named in errors.
+    var library: String { get }
+    /// True after the end of a stream (until more input starts another one).
+    var streamEnded: Bool { get }
+    /// Feeds `input` and fills `output` as far as possible. Returns (consumed input, produced
+    /// output); (0, 0) when no progress is possible (input exhausted, or the stream ended).
+    func decodeStep(
+        _ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer
+    ) throws -> (consumed: Int, produced: Int)
+}
+
 /// A zlib inflate stream (`inflateInit2` with window bits 47: gzip or zlib header).
-final class Inflater {
+final class Inflater: StreamDecoder {
     private let stream: UnsafeMutablePointer<z_stream>
 
     init() throws {
@@ -76,6 +89,13 @@ final class Inflater {
     }
 
     var streamEnded = false
+    var library: String { "zlib" }
+
+    func decodeStep(
+        _ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer
+    ) throws -> (consumed: Int, produced: Int) {
+        try inflateStep(input, output)
+    }
 
     /// Feeds `input` and fills `output` as far as possible. Returns (consumed input, produced output).
     func inflateStep(

@@ -20,9 +20,10 @@ public struct VolumeError: Error, CustomStringConvertible, Sendable {
         if detail.hasPrefix(path + ": ") { detail.removeFirst(path.count + 2) }
         if detail.contains("truncated") {
             self.init(path: path, message: "file is truncated: \(detail)")
-        } else if error.library == "zlib" {
+        } else if error.library == "zlib" || error.library == "bzip2" {
             if detail.hasPrefix("corrupt compressed data") { detail.removeFirst("corrupt compressed data".count) }
-            self.init(path: path, message: "corrupt gzip data" + (detail.hasPrefix(" ") ? detail : ": " + detail))
+            let format = error.library == "zlib" ? "gzip" : "bzip2"
+            self.init(path: path, message: "corrupt \(format) data" + (detail.hasPrefix(" ") ? detail : ": " + detail))
         } else {
             self.init(path: path, message: detail)
         }

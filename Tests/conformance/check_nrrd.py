@@ -4,10 +4,11 @@ same voxels saved by nibabel as a NIfTI with the RAS affine that the NRRD header
 directions as columns, space origin as translation, x and y negated for LPS, x for LAS), and the
 chunks of `nprec convert` read back with the reference's reader (or directly, for the signed
 types it does not know) and with tensorstore are compared
-with pynrrd's array. Files are written here with pynrrd (every type, both byte orders, raw and
-gzip, attached and detached, a `none` axis first and last) and one by hand in the style of the
-Allen atlas annotation volumes. Affines use values exact in float32, as the NIfTI sform stores
+with pynrrd's array. Files are written here with pynrrd (every type, both byte orders, raw, gzip
+and bzip2 (also spelled bz2), attached and detached, a `none` axis first and last) and one by hand
+in the style of the Allen atlas annotation volumes. Affines use values exact in float32, as the NIfTI sform stores
 them, so transforms are compared to 1e-12."""
+import bz2
 import gzip
 import json
 
@@ -49,6 +50,14 @@ CASES = {
                                                         "kinds": ["RGB-color", "domain", "domain", "domain"]}, {}),
     "time_last_uint16": ("uint16", SIZE + (2,), "last", {"space": "LAS", "encoding": "gzip",
                                                         "kinds": ["domain", "domain", "domain", "list"]}, {}),
+    "uint16_lps_bzip2": ("uint16", SIZE, None, {"space": "LPS", "encoding": "bzip2"}, {}),
+    "int16_detached_bzip2_be": ("int16", SIZE, None, {"space": "left-posterior-superior", "encoding": "bzip2",
+                                                      "endian": "big"}, {"detached_header": True}),
+    "float32_ras_bz2": ("float32", SIZE, None, {"space": "RAS", "encoding": "bz2"}, {}),
+    "time_last_float64_bzip2_be": ("float64", SIZE + (2,), "last", {"space": "LPS", "encoding": "bzip2",
+                                                                   "endian": "big",
+                                                                   "kinds": ["domain", "domain", "domain", "list"]},
+                                   {}),
 }
 
 
@@ -174,10 +183,46 @@ def bad_inputs():
     truncated.write_bytes(blob[: len(blob) * 2 // 3])
     result = nprec("convert", truncated, work / "ours", expect=1)
     assert "truncated.nrrd" in result.stderr and "truncated" in result.stderr, result.stderr
-    bz = work / "b.nrrd"
-    nrrd.write(str(bz), values("uint8", (4, 4, 4)), {"encoding": "bzip2"})
-    result = nprec("info", bz, work / "b", expect=1)
-    assert "b.nrrd" in result.stderr and "bzip2" in result.stderr, result.stderr
+    text = work / "a.nrrd"
+    nrrd.write(str(text), values("uint8", (4, 4, 4)), {"encoding": "ascii"})
+    result = nprec("info", text, work / "a", expect=1)
+    assert "a.nrrd" in result.stderr and "ascii" in result.stderr, result.stderr
+    # bzip2 data cut short, and damaged: the same messages as gzip's.
+    work, path, _, _ = make("uint16_lps_bzip2")
+    nprec("info", path, work / "ours")
+    nprec("scales", work / "ours" / "info_fullres.json", work / "ours")
+    blob = path.read_bytes()
+    truncated = work / "truncated.nrrd"
+    truncated.write_bytes(blob[: len(blob) * 2 // 3])
+    result = nprec("convert", truncated, work / "ours", expect=1)
+    assert "truncated.nrrd" in result.stderr and "file is truncated" in result.stderr, result.stderr
+    corrupt = work / "corrupt.nrrd"
+    damaged = bytearray(blob)
+    for i in range(len(damaged) // 2, len(damaged) // 2 + 16):
+        damaged[i] ^= 0x5A
+    corrupt.write_bytes(bytes(damaged))
+    result = nprec("convert", corrupt, work / "ours", expect=1)
+    assert "corrupt.nrrd" in result.stderr and "corrupt bzip2 data" in result.stderr, result.stderr
+
+
+def bzip2_streams():
+    """A detached .raw.bz2 in several concatenated streams, as pbzip2 writes it: nprec reads them
+    all, as `bzip2 -d` does (pynrrd and teem stop after the first stream, so the voxels are
+    compared with the array written)."""
+    work = workdir("nrrd-bzip2-streams")
+    voxels = values("uint16", SIZE)
+    raw = voxels.astype("<u2").tobytes(order="F")
+    third = len(raw) // 3
+    (work / "v.raw.bz2").write_bytes(b"".join(bz2.compress(raw[i:i + third]) for i in range(0, len(raw), third)))
+    (work / "v.nhdr").write_text(
+        "NRRD0004\ntype: unsigned short\ndimension: 3\nsizes: 37 29 23\nendian: little\nencoding: bzip2\n"
+        "space: RAS\nspace directions: (0.75,0,0) (0,0.5,0) (0,0,1.5)\ndata file: v.raw.bz2\n")
+    ours = work / "ours"
+    nprec("info", work / "v.nhdr", ours)
+    nprec("scales", ours / "info_fullres.json", ours, "--target-chunk-size", "16")
+    nprec("convert", work / "v.nhdr", ours, "--flat", "--no-gzip")
+    got = next(iter(read_scales(ours, 1).values()))
+    same_voxels(got, voxels.T[np.newaxis], "the array written")
 
 
 def checks():
@@ -186,3 +231,4 @@ def checks():
         yield f"nrrd convert {name} = pynrrd (reference reader, tensorstore)", lambda n=name: compare_convert(n)
     yield "nrrd Allen-style annotation = reference on the NIfTI (compressed_segmentation)", allen_style
     yield "nrrd bad inputs", bad_inputs
+    yield "nrrd bzip2 data in concatenated streams = the array written", bzip2_streams

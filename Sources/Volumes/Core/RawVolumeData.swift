@@ -51,17 +51,37 @@ public enum RawCompression: Sendable, Equatable {
     /// A gzip stream from byte `start` of the file (NRRD's data after its text header);
     /// `RawLayout.offset` then counts in the decompressed bytes.
     case gzip(start: Int)
+    /// One or more bzip2 streams from byte `start` of the file, as `gzip(start:)`.
+    case bzip2(start: Int)
+
+    /// The most bytes that one compressed byte can decompress to (nil when plain or detected): a
+    /// header claiming more voxels than this times the compressed size is corrupt, and refused
+    /// before it sizes anything.
+    ///
+    /// - gzip: deflate expands at most about 1032 times.
+    /// - bzip2: 4 Mi. A block holds at most 900,000 symbols after bzip2's first run-length stage,
+    ///   which turns runs of up to 255 bytes into 5, so at most 45.9 MB of output, and costs at least
+    ///   about 20 bytes (block magic, CRC, origin pointer, symbol map, two coding tables): about
+    ///   2.3 million times at most. `bzip2` itself reaches 1.42 million on zeros (4 GiB into 3,023
+    ///   bytes), so the cap leaves room for any encoder while still refusing absurd sizes.
+    public var maximumExpansion: Int? {
+        switch self {
+        case .detect, .none: nil
+        case .gzip: 1032
+        case .bzip2: 1 << 22
+        }
+    }
 }
 
 /// Voxels stored as plain arrays in one file, plain or gzip-compressed (detected from the magic
-/// number): x fastest, then y, z, volume. Read slab by slab in ascending z (a compressed file is
+/// number), or bzip2-compressed when the caller says: x fastest, then y, z, volume. Read slab by slab in ascending z (a compressed file is
 /// never decompressed whole: each volume has its own stream, kept at the position of the next
 /// slab), or, uncompressed, box by box from any thread.
 public final class RawVolumeData {
     /// The file holding the voxels.
     public let path: String
     public let layout: RawLayout
-    /// Whether the data is gzip-compressed.
+    /// Whether the data is compressed (gzip or bzip2).
     public let isCompressed: Bool
     /// How the file is compressed, as given to `init`.
     public let compression: RawCompression
@@ -89,7 +109,7 @@ public final class RawVolumeData {
         switch compression {
         case .detect: isCompressed = try Self.isGzip(path)
         case .none: isCompressed = false
-        case .gzip: isCompressed = true
+        case .gzip, .bzip2: isCompressed = true
         }
         initialStream = stream
         if !isCompressed {
@@ -263,6 +283,8 @@ public final class RawVolumeData {
                 case .detect: stream = try Self.open(path, blockSize: blockSize)
                 case .none: stream = try Self.open(path, compressed: false, blockSize: blockSize)
                 case .gzip(let from): stream = try Self.open(path, compressed: true, start: from, blockSize: blockSize)
+                case .bzip2(let from):
+                    stream = try Self.open(path, compression: .bzip2, start: from, blockSize: blockSize)
                 }
             }
             let ahead = start - stream.position
@@ -320,6 +342,17 @@ public final class RawVolumeData {
     ) throws -> ByteStream {
         do {
             return try ByteStream(path: path, compressed: compressed, start: start, blockSize: blockSize)
+        } catch let error as CodecError {
+            throw VolumeError(path: path, codecError: error)
+        }
+    }
+
+    /// Opens `path` as a stream from byte `start`, compressed as `compression` says.
+    public static func open(
+        _ path: String, compression: ByteStream.Compression, start: Int = 0, blockSize: Int = 1 << 20
+    ) throws -> ByteStream {
+        do {
+            return try ByteStream(path: path, compression: compression, start: start, blockSize: blockSize)
         } catch let error as CodecError {
             throw VolumeError(path: path, codecError: error)
         }

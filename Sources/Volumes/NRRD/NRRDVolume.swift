@@ -8,7 +8,7 @@ import Precomputed
 #endif
 
 /// A NRRD volume: an attached `.nrrd` or a detached `.nhdr` whose `data file` holds the voxels,
-/// raw or gzip-encoded, read slab by slab (gzip as a stream) or, raw, block by block.
+/// raw, gzip- or bzip2-encoded, read slab by slab (compressed data as a stream) or, raw, block by block.
 ///
 /// Axes: the three axes with a `space directions` vector are x, y and z, in file order; one axis
 /// with `none` (or, without space directions, a non-spatial `kinds` entry or a NaN spacing) is
@@ -33,16 +33,13 @@ public final class NRRDVolume: VolumeFile {
         affine = try Self.affine(header, spatial: spatial, path: path)
 
         switch header.encoding {
-        case .raw, .gzip: break
-        case .bzip2:
-            throw VolumeError(
-                path: path, message: "NRRD bzip2 encoding is not supported: re-save the file with gzip or raw encoding")
+        case .raw, .gzip, .bzip2: break
         case .ascii, .hex:
             throw VolumeError(
                 path: path,
                 message:
-                    "NRRD \(header.encoding.rawValue) encoding is not supported: re-save the file with raw or gzip "
-                    + "encoding")
+                    "NRRD \(header.encoding.rawValue) encoding is not supported: re-save the file with raw, gzip or "
+                    + "bzip2 encoding")
         }
         var dataStart = 0
         if let file = header.dataFile {
@@ -65,21 +62,28 @@ public final class NRRDVolume: VolumeFile {
         if voxels.overflow || bytes.overflow {
             throw VolumeError(path: path, message: "NRRD sizes \(header.sizes) are too large")
         }
-        if header.encoding == .gzip {
+        if header.encoding == .gzip || header.encoding == .bzip2 {
+            let name = header.encoding.rawValue
             guard header.byteSkip >= 0 else {
                 throw VolumeError(
-                    path: path, message: "NRRD byte skip -1 (data at the end) is not supported with gzip encoding")
+                    path: path, message: "NRRD byte skip -1 (data at the end) is not supported with \(name) encoding")
             }
-            // Deflate expands at most about 1032 times: a larger claim is a corrupt header.
-            if bytes.partialValue / 1032 > fileSize - dataStart + 1024 {
+            let compression: RawCompression =
+                header.encoding == .gzip ? .gzip(start: dataStart) : .bzip2(start: dataStart)
+            // A larger claim than the compressed bytes can expand to is a corrupt header (gzip is
+            // allowed 1 KiB of slack for its small headers; a bzip2 claim is already generous).
+            let slack = header.encoding == .gzip ? 1024 : 0
+            if let expansion = compression.maximumExpansion,
+                bytes.partialValue / expansion > fileSize - dataStart + slack
+            {
                 throw VolumeError(
                     path: dataPath,
                     message:
-                        "file is truncated: \(fileSize - dataStart) bytes of gzip data cannot hold the "
+                        "file is truncated: \(fileSize - dataStart) bytes of \(name) data cannot hold the "
                         + "\(bytes.partialValue) bytes of voxels the NRRD header describes")
             }
             layout.offset = header.byteSkip
-            data = try RawVolumeData(path: dataPath, layout: layout, compression: .gzip(start: dataStart))
+            data = try RawVolumeData(path: dataPath, layout: layout, compression: compression)
         } else {
             layout.offset = header.byteSkip == -1 ? max(0, fileSize - bytes.partialValue) : dataStart + header.byteSkip
             data = try RawVolumeData(path: dataPath, layout: layout, compression: .none)

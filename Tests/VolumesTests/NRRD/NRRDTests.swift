@@ -89,11 +89,44 @@ struct NRRDTests {
         for z in 0..<nz {
             #expect(try volume.readSlab(z..<(z + 1)).bytes == expected(z: z..<(z + 1)), "z \(z)")
         }
-        let compressed = ["gzip", "space_", "vector", "annotation"].contains { name.contains($0) }
+        let compressed = ["gzip", "bzip2", "space_", "vector", "annotation"].contains { name.contains($0) }
         #expect(volume.isSeekable == !compressed)
         if volume.isSeekable {
             let block = try volume.readBlock(x: nil, y: 0..<ny, z: 1..<nz)
             #expect(block.bytes == expected(z: 1..<nz))
+        }
+    }
+
+    @Test(
+        "bzip2 data: slices skipped within each volume's stream, concatenated streams",
+        arguments: ["int16_big_bzip2.nrrd", "time_last_bzip2.nrrd", "concatenated_bzip2.nhdr", "detached_bzip2.nhdr"])
+    func bzip2Skips(name: String) throws {
+        let volume = try VolumeFiles.open(NRRDFixtures.path(name))
+        let nrrd = try #require(volume as? NRRDVolume)
+        #expect(nrrd.header.encoding == .bzip2)
+        #expect(!volume.isSeekable)
+        let all = try NRRDFixtures.slab(name)
+        let nz = volume.size[2]
+        let plane = volume.size[0] * volume.size[1] * volume.elementType.size
+        let last = try volume.readSlab((nz - 1)..<nz)
+        var expected: [UInt8] = []
+        for c in 0..<volume.channels {
+            let end: Int = (c + 1) * nz * plane
+            expected += all[(end - plane)..<end]
+        }
+        #expect(last.bytes == expected)
+    }
+
+    @Test("truncated gzip and bzip2 data are reported alike", arguments: ["gzip", "bzip2"])
+    func truncatedCompressed(encoding: String) throws {
+        let path = NRRDFixtures.path("bad_truncated_\(encoding).nrrd")
+        let volume = try VolumeFiles.open(path)
+        #expect {
+            _ = try volume.readSlab(0..<volume.size[2])
+        } throws: { error in
+            guard let error = error as? VolumeError else { return false }
+            return error.path == path
+                && error.message.hasPrefix("file is truncated: the compressed data ends before byte")
         }
     }
 
