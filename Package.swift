@@ -7,6 +7,10 @@ let package = Package(
     products: [
         .executable(name: "nprec", targets: ["nprec"])
     ],
+    dependencies: [
+        // `nprec serve`: SwiftNIO's HTTP/1 server (NIOCore, NIOPosix, NIOHTTP1) only.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2")
+    ],
     targets: [
         // C libraries, each behind one system-library target. Only `Codecs` imports them.
         .systemLibrary(
@@ -50,11 +54,21 @@ let package = Package(
         // Volume files and other datasets as sources of the engine: convert and reencode.
         .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "Volumes"]),
         .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
+        // `nprec serve`: precomputed datasets over HTTP/1.1 for Neuroglancer, on SwiftNIO.
+        .target(
+            name: "Serve",
+            dependencies: [
+                "Precomputed",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         // Command registry, option parser, help, completion and the commands.
         .target(
             name: "NPrecCLI",
             dependencies: [
                 "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "Volumes", "Mesh", "Codecs",
+                "Serve",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // Single-core throughput of each stage, for `make bench`.

@@ -17,9 +17,7 @@ find "$OUT" -type f | sort | sed 's/^/  /' | head -12
 echo "  ... $(find "$OUT" -type f | wc -l) files"
 cat <<TXT
 
-To view it: serve out/ on this machine (CORS and gzip headers included)
-  python3 Fixtures/serve.py out 8000
-and open a Neuroglancer viewer (https://neuroglancer-demo.appspot.com) with the layer source
-  precomputed://http://127.0.0.1:8000/sample
-The transform that places it in scanner space is in $OUT/transform.json.
+To view it in Neuroglancer (this prints a link that opens it; Ctrl-C stops the server):
+  $NPREC serve out
+The transform that places it in scanner space is in $OUT/transform.json; the link applies it.
 TXT

@@ -12,6 +12,7 @@ public enum Registry {
         ReencodeCommand.command,
         MeshCommand.command,
         PlanCommand.command,
+        ServeCommand.command,
         CompletionCommand.command,
         HelpCommand.command,
         VersionCommand.command,

@@ -6,8 +6,8 @@ import Testing
 enum Commands {
     /// The commands of the CLI contract (spec/cli.md), in help order.
     static let specified = [
-        "info", "scales", "convert", "downscale", "pyramid", "stats", "reencode", "mesh", "plan", "completion",
-        "help", "version",
+        "info", "scales", "convert", "downscale", "pyramid", "stats", "reencode", "mesh", "plan", "serve",
+        "completion", "help", "version",
     ]
 
     /// Every command and subcommand: `["info"]`, ..., `["mesh"]`, `["mesh", "convert"]`, `["mesh", "link"]`.

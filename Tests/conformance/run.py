@@ -38,6 +38,9 @@ MODULES.append(check_mgh_analyze_afni)
 import check_formats  # noqa: E402
 
 MODULES.append(check_formats)
+import check_serve  # noqa: E402
+
+MODULES.append(check_serve)
 
 
 def main():

@@ -1,0 +1,112 @@
+import Foundation
+import Precomputed
+
+/// A dataset found under a served directory: where it is on disk, where it is on the server,
+/// and what its link shows.
+public struct ServedDataset: Sendable {
+    /// The layer name: NAME, or the directory's own name for a DIR served at `/`.
+    public var name: String
+    /// The URL path of the dataset: `/NAME`, or the empty string for `/`.
+    public var urlPath: String
+    /// The dataset directory, symbolic links resolved.
+    public var directory: String
+    public var info: VolumeInfo
+    /// `transform.json`: the 4x4 matrix (rotation without units, translation in nanometres)
+    /// that places the volume in scanner space; nil when absent or not a 4x4 matrix.
+    public var transform: [[Double]]?
+}
+
+/// A directory served under a URL path prefix.
+struct Mount: Sendable {
+    /// The decoded path segments that lead to it: `[]` for `/`, `["NAME"]`, `["client"]`.
+    var prefix: [String]
+    /// The directory, symbolic links resolved: nothing outside it is answered.
+    var root: String
+    /// Answers a request for a directory with its `index.html` (the viewer's client).
+    var index: Bool
+}
+
+/// What `nprec serve` serves: the datasets of every DIR and, with `--client`, a viewer client.
+public struct Catalog: Sendable {
+    public private(set) var datasets: [ServedDataset] = []
+    /// Longest prefix first, so that `/NAME/...` and `/client/...` win over a dataset at `/`.
+    var mounts: [Mount] = []
+    /// The URL path of the client (`/client/`), when one is served.
+    public private(set) var clientPath: String?
+
+    /// Where `--client DIR` is served.
+    public static let clientPrefix = "client"
+
+    /// The datasets of `directories`: DIR itself when it holds an `info` (served at `/`), and
+    /// every DIR/NAME holding one (served at `/NAME`). Hidden entries are skipped.
+    public init(directories: [String], client: String? = nil) throws {
+        var seen: [String: String] = [:]
+        for directory in directories {
+            guard FileIO.isDirectory(directory) else { throw ServeError.notADirectory(path: directory) }
+            var found = 0
+            if Self.holdsInfo(directory) {
+                let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+                try add(directory: directory, name: name, prefix: [], seen: &seen)
+                found += 1
+            }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for entry in entries.sorted() where !entry.hasPrefix(".") {
+                let path = directory + "/" + entry
+                guard FileIO.isDirectory(path), Self.holdsInfo(path) else { continue }
+                try add(directory: path, name: entry, prefix: [entry], seen: &seen)
+                found += 1
+            }
+            if found == 0 { throw ServeError.noDataset(path: directory) }
+        }
+        if let client {
+            guard FileIO.isFile(client + "/index.html") else { throw ServeError.noClient(path: client) }
+            let urlPath = "/" + Self.clientPrefix + "/"
+            if let other = seen[urlPath] {
+                throw ServeError.sameName(urlPath: urlPath, first: other, second: client)
+            }
+            mounts.append(Mount(prefix: [Self.clientPrefix], root: Self.resolved(client), index: true))
+            clientPath = urlPath
+        }
+        mounts.sort { $0.prefix.count > $1.prefix.count }
+    }
+
+    private mutating func add(directory: String, name: String, prefix: [String], seen: inout [String: String])
+        throws
+    {
+        let urlPath = prefix.isEmpty ? "/" : "/" + prefix[0] + "/"
+        if let other = seen[urlPath] {
+            throw ServeError.sameName(urlPath: urlPath, first: other, second: directory)
+        }
+        seen[urlPath] = directory
+        let dataset = Dataset(root: directory)
+        let info: VolumeInfo
+        do {
+            info = try dataset.readInfo()
+        } catch {
+            throw ServeError.badInfo(path: dataset.path("info"), problem: "\(error)")
+        }
+        guard !info.scales.isEmpty else {
+            throw ServeError.badInfo(path: dataset.path("info"), problem: "no scales")
+        }
+        let transform = (try? dataset.readFile("transform.json")).flatMap { $0 }.flatMap {
+            try? JSONText.decode([[Double]].self, from: $0)
+        }
+        let square = transform.map { $0.count == 4 && $0.allSatisfy { $0.count == 4 && $0.allSatisfy(\.isFinite) } }
+        datasets.append(
+            ServedDataset(
+                name: name, urlPath: prefix.isEmpty ? "" : "/" + prefix[0], directory: Self.resolved(directory),
+                info: info, transform: square == true ? transform : nil))
+        mounts.append(Mount(prefix: prefix, root: Self.resolved(directory), index: false))
+    }
+
+    static func holdsInfo(_ directory: String) -> Bool {
+        FileIO.isFile(directory + "/info") || FileIO.isFile(directory + "/info.gz")
+    }
+
+    /// `path` with every symbolic link resolved (realpath(3)); `path` itself if that fails.
+    static func resolved(_ path: String) -> String {
+        guard let pointer = realpath(path, nil) else { return path }
+        defer { free(pointer) }
+        return String(cString: pointer)
+    }
+}

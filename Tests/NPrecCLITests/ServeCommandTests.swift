@@ -1,0 +1,363 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A running `nprec serve --port 0`: started in the background, its port read from what it
+/// prints, stopped by its own pid.
+final class ServeProcess {
+    let process = Process()
+    let output: URL
+    private(set) var port = 0
+    private(set) var links: [String] = []
+
+    /// Starts `nprec serve ARGUMENTS --port 0` and waits for its `links` viewer links.
+    init(_ arguments: [String], links expected: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("nprec-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try Data().write(to: output.appendingPathComponent("stdout"))
+        try Data().write(to: output.appendingPathComponent("stderr"))
+        process.executableURL = Runner.binary
+        process.arguments = ["serve"] + arguments + ["--port", "0"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
+        process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            links = stdout.split(separator: "\n").map(String.init)
+            if links.count >= expected, let port = Self.port(in: stderr) {
+                self.port = port
+                return
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        stop()
+        Issue.record("nprec serve did not start:\n\(stderr)", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+
+    var stdout: String { (try? String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8)) ?? "" }
+
+    static func port(in text: String) -> Int? {
+        guard let range = text.range(of: "(port ") else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// SIGTERM to this process only; returns its exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: output)
+        return process.terminationStatus
+    }
+
+    /// One request on a new connection: `METHOD TARGET`, the target sent exactly as given.
+    func request(
+        _ target: String, method: String = "GET", headers: [String: String] = [:]
+    ) throws -> HTTPAnswer {
+        try HTTPAnswer.fetch(port: port, requests: [(method, target, headers)])[0]
+    }
+}
+
+/// A response read off a socket: just enough HTTP/1.1 for these tests (Content-Length bodies).
+struct HTTPAnswer {
+    var status: Int
+    var headers: [String: String]
+    var body: [UInt8]
+
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// Sends `requests` on one keep-alive connection, the last with `Connection: close`, and
+    /// reads one response per request.
+    static func fetch(port: Int, requests: [(String, String, [String: String])]) throws -> [HTTPAnswer] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var text = ""
+        for (index, (method, target, headers)) in requests.enumerated() {
+            text += "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            for (name, value) in headers { text += "\(name): \(value)\r\n" }
+            if index == requests.count - 1 { text += "Connection: close\r\n" }
+            text += "\r\n"
+        }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        var answers: [HTTPAnswer] = []
+        var rest = received[...]
+        for (method, _, _) in requests {
+            guard let end = rest.firstRange(of: Array("\r\n\r\n".utf8)) else { break }
+            let lines = String(decoding: rest[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+            let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
+            }
+            rest = rest[end.upperBound...]
+            let length = method == "HEAD" || status == 204 ? 0 : Int(headers["content-length"] ?? "0") ?? 0
+            answers.append(HTTPAnswer(status: status, headers: headers, body: Array(rest.prefix(length))))
+            rest = rest.dropFirst(length)
+        }
+        return answers
+    }
+}
+
+/// Datasets to serve, written by the binary from the bundled sample: `nested` (nprec's default:
+/// nested layout, gzip), `flat` (flat, raw), `sharded`, and `seg`, a hand-written segmentation
+/// whose mesh manifest is `mesh/5` (as `mesh link --no-colon-suffix` writes it). Beside the
+/// served directory lies `secret`, which no request may read.
+func withServedDatasets<T>(_ body: (URL) async throws -> T) async throws -> T {
+    try await withTemporaryDirectory { directory in
+        let sample = Runner.packageRoot.appendingPathComponent("Fixtures/sample/brain.nii.gz").path
+        for (name, options) in [
+            ("nested", [String]()), ("flat", ["--flat", "--no-gzip"]), ("sharded", ["--sharding", "2,1,0"]),
+        ] {
+            let result = try await Runner.nprec(["pyramid", sample, "data/\(name)"] + options, in: directory)
+            try #require(result.status == 0, "\(result)")
+        }
+        try directory.write(
+            """
+            {"@type":"neuroglancer_multiscale_volume","data_type":"uint32","num_channels":1,"type":"segmentation",\
+            "mesh":"mesh","scales":[{"key":"1","size":[4,4,4],"resolution":[1,1,1],"voxel_offset":[0,0,0],\
+            "chunk_sizes":[[4,4,4]],"encoding":"raw"}]}
+            """, to: "data/seg/info")
+        try directory.write(#"{"fragments":["5.frag"]}"#, to: "data/seg/mesh/5")
+        try directory.write("do not serve", to: "secret")
+        try directory.write("do not serve", to: "data/secret")
+        return try await body(directory)
+    }
+}
+
+@Suite("nprec serve", .serialized)
+struct ServeCommandTests {
+    @Test func answersFlatNamesFromTheNestedLayoutWithGzipEncoding() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let nested = "/nested/2mm/0-64/0-64/0-64.gz"
+            let stored = Array(try directory.contents(of: "data" + nested))
+            let answer = try server.request("/nested/2mm/0-64_0-64_0-64")
+            #expect(answer.status == 200)
+            #expect(answer.header("Content-Encoding") == "gzip")
+            #expect(answer.body == stored, "the .gz file as it is, for the browser to decompress")
+            #expect(answer.header("Access-Control-Allow-Origin") == "*")
+
+            let flat = try server.request("/flat/2mm/0-64_0-64_0-64")
+            #expect(flat.status == 200)
+            #expect(flat.header("Content-Encoding") == nil)
+            #expect(flat.body == Array(try directory.contents(of: "data/flat/2mm/0-64_0-64_0-64")))
+
+            let info = try server.request("/nested/info")
+            #expect(info.header("Content-Type") == "application/json")
+            #expect(info.body == Array(try directory.contents(of: "data/nested/info")))
+            #expect(try server.request("/nested/transform.json").header("Content-Type") == "application/json")
+
+            #expect(try server.request("/nested/2mm/64-91_64-109_64-91_").status == 404)
+            #expect(try server.request("/nested/2mm/999-1000_0-64_0-64").status == 404)
+            #expect(try server.request("/missing/info").status == 404)
+        }
+    }
+
+    @Test func answersRangesOfShardsAndRefusesRangesPastTheEnd() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let shard = Array(try directory.contents(of: "data/sharded/2mm/0.shard"))
+            let part = try server.request("/sharded/2mm/0.shard", headers: ["Range": "bytes=16-47"])
+            #expect(part.status == 206)
+            #expect(part.header("Content-Range") == "bytes 16-47/\(shard.count)")
+            #expect(part.body == Array(shard[16..<48]))
+            #expect(part.header("Content-Encoding") == nil)
+
+            let tail = try server.request("/sharded/2mm/0.shard", headers: ["Range": "bytes=-10"])
+            #expect(tail.status == 206)
+            #expect(tail.body == Array(shard.suffix(10)))
+
+            let past = try server.request("/sharded/2mm/0.shard", headers: ["Range": "bytes=\(shard.count)-"])
+            #expect(past.status == 416)
+            #expect(past.header("Content-Range") == "bytes */\(shard.count)")
+
+            let whole = try server.request("/sharded/2mm/0.shard")
+            #expect(whole.status == 200)
+            #expect(whole.body == shard)
+        }
+    }
+
+    @Test func answersHeadOptionsAndKeepsTheConnectionAlive() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let size = try directory.contents(of: "data/flat/info").count
+            let head = try server.request("/flat/info", method: "HEAD")
+            #expect(head.status == 200)
+            #expect(head.header("Content-Length") == String(size))
+            #expect(head.body.isEmpty)
+
+            let preflight = try server.request(
+                "/flat/info", method: "OPTIONS",
+                headers: ["Origin": "https://neuroglancer-demo.appspot.com", "Access-Control-Request-Headers": "range"])
+            #expect(preflight.status == 204)
+            #expect(preflight.header("Access-Control-Allow-Origin") == "*")
+            #expect(preflight.header("Access-Control-Allow-Headers")?.lowercased().contains("range") == true)
+            #expect(preflight.header("Access-Control-Allow-Methods")?.contains("GET") == true)
+
+            let three = try HTTPAnswer.fetch(
+                port: server.port,
+                requests: [("GET", "/flat/info", [:]), ("GET", "/nested/info", [:]), ("GET", "/nope", [:])])
+            #expect(three.map(\.status) == [200, 200, 404], "three requests answered on one connection")
+            #expect(three.allSatisfy { $0.header("Access-Control-Allow-Origin") == "*" })
+            #expect(
+                try server.request("/flat/info", method: "DELETE").status == 405)
+        }
+    }
+
+    @Test func fallsBackFromColonZeroManifestsToTheLabel() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let manifest = try server.request("/seg/mesh/5:0")
+            #expect(manifest.status == 200)
+            #expect(String(decoding: manifest.body, as: UTF8.self) == #"{"fragments":["5.frag"]}"#)
+            #expect(try server.request("/seg/mesh/6:0").status == 404)
+        }
+    }
+
+    @Test(
+        "never answers outside the served directories",
+        arguments: [
+            "/../secret", "/nested/../../secret", "/%2e%2e/secret", "/nested/%2e%2e/%2e%2e/secret",
+            "/nested%2f..%2f..%2fsecret", "/nested/..%2f..%2fsecret", "//secret", "/./secret", "/secret",
+            "/nested/%2E%2E/secret", "secret", "http://127.0.0.1/secret", "/nested/%zz", "/nested/link/secret",
+            "/nested/link",
+        ])
+    func neverAnswersOutside(target: String) async throws {
+        try await withServedDatasets { directory in
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.appendingPathComponent("data/nested/link").path, withDestinationPath: "../..")
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let answer = try server.request(target)
+            #expect([400, 404].contains(answer.status), "\(target): \(answer.status)")
+            #expect(!String(decoding: answer.body, as: UTF8.self).contains("do not serve"))
+        }
+    }
+
+    @Test func printsOneLinkPerDatasetWithTheLayerTypeSourceAndTransform() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            #expect(server.links.count == 4, "\(server.stdout)")
+            var layers: [String: [String: Any]] = [:]
+            for link in server.links {
+                #expect(link.hasPrefix("https://neuroglancer-demo.appspot.com/#!"))
+                let encoded = try #require(link.components(separatedBy: "#!").last?.removingPercentEncoding)
+                let state = try #require(
+                    try JSONSerialization.jsonObject(with: Data(encoded.utf8)) as? [String: Any], "\(encoded)")
+                let layer = try #require((state["layers"] as? [[String: Any]])?.first)
+                layers[layer["name"] as? String ?? "?"] = layer
+                if layer["name"] as? String == "nested" {
+                    // brain.nii.gz: 91x109x91 voxels of 2 mm from (-91, -127, -73) mm; centre (0, -18, 18) mm.
+                    #expect(state["position"] as? [Double] == [0, -9, 9])
+                    let source = try #require(layer["source"] as? [String: Any])
+                    let transform = try #require(source["transform"] as? [String: Any])
+                    #expect(
+                        transform["matrix"] as? [[Double]] == [[1, 0, 0, -45.5], [0, 1, 0, -63.5], [0, 0, 1, -36.5]])
+                    #expect((state["dimensions"] as? [String: Any])?["x"] as? [AnyHashable] == [0.002, "m"])
+                }
+            }
+            #expect(Set(layers.keys) == ["nested", "flat", "sharded", "seg"])
+            #expect(layers["seg"]?["type"] as? String == "segmentation")
+            #expect(layers["nested"]?["type"] as? String == "image")
+            let source = layers["flat"]?["source"] as? [String: Any]
+            #expect(source?["url"] as? String == "precomputed://http://127.0.0.1:\(server.port)/flat")
+            #expect(server.stop() == 143, "SIGTERM exits 143 as the other commands do")
+        }
+    }
+
+    @Test func servesADatasetDirectoryAtTheRoot() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data/flat").path], links: 1)
+            defer { server.stop() }
+            #expect(try server.request("/info").status == 200)
+            #expect(try server.request("/2mm/0-64_0-64_0-64").status == 200)
+            #expect(server.links[0].contains("precomputed%3A%2F%2Fhttp%3A%2F%2F127.0.0.1%3A\(server.port)%22"))
+        }
+    }
+
+    @Test func exitsOneForAPortInUseADirectoryWithoutDatasetsAndAMissingOne() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let taken = try await Runner.nprec(["serve", "data", "--port", String(server.port)], in: directory)
+            #expect(taken.status == 1, "\(taken)")
+            #expect(taken.stderr.contains("port \(server.port)"), "names the port")
+
+            try directory.makeDirectory("empty")
+            let empty = try await Runner.nprec(["serve", "empty", "--port", "0"], in: directory)
+            #expect(empty.status == 1)
+            #expect(empty.stderr.contains("empty: no dataset"), "\(empty)")
+
+            let missing = try await Runner.nprec(["serve", "nowhere", "--port", "0"], in: directory)
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("nowhere: no such directory"), "\(missing)")
+        }
+    }
+
+    @Test func servesAClientAndLinksToIt() async throws {
+        try await withServedDatasets { directory in
+            try directory.write("<html>viewer</html>", to: "client/index.html")
+            try directory.write("main();", to: "client/main.bundle.js")
+            let server = try await ServeProcess(
+                [
+                    directory.appendingPathComponent("data").path, "--client",
+                    directory.appendingPathComponent("client").path,
+                ],
+                links: 4)
+            defer { server.stop() }
+            #expect(server.links.allSatisfy { $0.hasPrefix("http://127.0.0.1:\(server.port)/client/#!") })
+            let index = try server.request("/client/")
+            #expect(index.status == 200)
+            #expect(index.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(
+                try server.request("/client/main.bundle.js").header("Content-Type")?.hasPrefix("text/javascript")
+                    == true)
+            #expect(try server.request("/client/../secret").status == 400)
+        }
+    }
+
+    @Test func stopsAtOnceOnSIGINT() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            kill(server.process.processIdentifier, SIGINT)
+            #expect(server.stop() == 130)
+        }
+    }
+}
