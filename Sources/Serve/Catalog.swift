@@ -14,6 +14,8 @@ public struct ServedDataset: Sendable {
     /// `transform.json`: the 4x4 matrix (rotation without units, translation in nanometres)
     /// that places the volume in scanner space; nil when absent or not a 4x4 matrix.
     public var transform: [[Double]]?
+    /// The labels with mesh manifests, shown in the link (segmentations with a `mesh` key).
+    public var meshes: MeshManifests
 }
 
 /// A directory served under a URL path prefix.
@@ -31,11 +33,17 @@ public struct Catalog: Sendable {
     public private(set) var datasets: [ServedDataset] = []
     /// Longest prefix first, so that `/NAME/...` and `/client/...` win over a dataset at `/`.
     var mounts: [Mount] = []
-    /// The URL path of the client (`/client/`), when one is served.
+    /// The URL path the links open the client at (`/client/v/nprec/`), when one is served.
     public private(set) var clientPath: String?
 
     /// Where `--client DIR` is served.
     public static let clientPrefix = "client"
+    /// Where the links open it: the client of the `neuroglancer` PyPI package finds the token
+    /// of its Python server in a path `.../v/TOKEN/` and shows nothing without one ("Failed to
+    /// determine token from URL"); with one, it reads the state from the link and draws it,
+    /// saying at the bottom that it is disconnected from the Python server (there is none). A
+    /// client built on its own runs from that path just as well: its files are relative.
+    public static let clientLinkPrefix = [clientPrefix, "v", "nprec"]
 
     /// The datasets of `directories`: DIR itself when it holds an `info` (served at `/`), and
     /// every DIR/NAME holding one (served at `/NAME`). Hidden entries are skipped.
@@ -65,7 +73,8 @@ public struct Catalog: Sendable {
                 throw ServeError.sameName(urlPath: urlPath, first: other, second: client)
             }
             mounts.append(Mount(prefix: [Self.clientPrefix], root: Self.resolved(client), index: true))
-            clientPath = urlPath
+            mounts.append(Mount(prefix: Self.clientLinkPrefix, root: Self.resolved(client), index: true))
+            clientPath = "/" + Self.clientLinkPrefix.joined(separator: "/") + "/"
         }
         mounts.sort { $0.prefix.count > $1.prefix.count }
     }
@@ -95,7 +104,8 @@ public struct Catalog: Sendable {
         datasets.append(
             ServedDataset(
                 name: name, urlPath: prefix.isEmpty ? "" : "/" + prefix[0], directory: Self.resolved(directory),
-                info: info, transform: square == true ? transform : nil))
+                info: info, transform: square == true ? transform : nil,
+                meshes: MeshManifests(directory: directory, info: info)))
         mounts.append(Mount(prefix: prefix, root: Self.resolved(directory), index: false))
     }
 

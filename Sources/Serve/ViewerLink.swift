@@ -2,7 +2,10 @@ import Precomputed
 
 /// The Neuroglancer link of a served dataset: a viewer state with one layer (image or
 /// segmentation, as the info says), the dataset's `transform.json` as the layer's source
-/// transform, and the position at the volume's centre.
+/// transform, the position at the volume's centre and, for a segmentation with linked meshes,
+/// the labels that have a manifest (at most `MeshManifests.limit`) selected so that their
+/// meshes are drawn. Segment properties need nothing here: the viewer reads the info's
+/// `segment_properties` directory from the server.
 public enum ViewerLink {
     /// The public Neuroglancer client, used unless nprec serves one (`--client`).
     public static let publicClient = "https://neuroglancer-demo.appspot.com/"
@@ -49,9 +52,13 @@ public enum ViewerLink {
             ])
         }
         let type = dataset.info.type == "segmentation" ? "segmentation" : "image"
-        let layer: [String: JSONValue] = [
+        var layer: [String: JSONValue] = [
             "type": .string(type), "name": .string(dataset.name), "source": .object(source),
         ]
+        if type == "segmentation" && !dataset.meshes.segments.isEmpty {
+            // Selected segments are drawn in every panel, their meshes in the 3D one.
+            layer["segments"] = .array(dataset.meshes.segments.map { JSONValue.string(String($0)) })
+        }
         return .object([
             "dimensions": dimensions,
             "position": .array(position.map(JSONValue.double)),

@@ -302,6 +302,71 @@ struct ServeCommandTests {
         }
     }
 
+    /// The state of the link whose layer is named `name`.
+    static func layer(_ name: String, in links: [String]) throws -> [String: Any]? {
+        for link in links {
+            let encoded = try #require(link.components(separatedBy: "#!").last?.removingPercentEncoding)
+            let state = try #require(try JSONSerialization.jsonObject(with: Data(encoded.utf8)) as? [String: Any])
+            let layer = (state["layers"] as? [[String: Any]])?.first
+            if layer?["name"] as? String == name { return layer }
+        }
+        return nil
+    }
+
+    @Test func selectsTheLabelsWithMeshManifestsSoThatTheirMeshesAreDrawn() async throws {
+        try await withServedDatasets { directory in
+            // seg: mesh/5 is there already; 12:0 (as mesh link writes it), 7 with its :0 twin,
+            // an empty manifest, a fragment named like a label, and names that are no label.
+            try directory.write(#"{"fragments":["a","b"]}"#, to: "data/seg/mesh/12:0")
+            try directory.write(#"{"fragments":["7.frag"]}"#, to: "data/seg/mesh/7:0")
+            try directory.write(#"{"fragments":["7.frag"]}"#, to: "data/seg/mesh/7")
+            try directory.write(#"{"fragments":[]}"#, to: "data/seg/mesh/9:0")
+            try directory.write("\u{0}\u{0}\u{0}\u{0}binary", to: "data/seg/mesh/3")
+            try directory.write(#"{"fragments":["x"]}"#, to: "data/seg/mesh/head:0")
+            try directory.write(#"{"fragments":["x"]}"#, to: "data/seg/mesh/4:1")
+            try directory.write(#"{"@type":"neuroglancer_legacy_mesh"}"#, to: "data/seg/mesh/info")
+            // An image whose info names a mesh directory: no segments in its link.
+            let info = try directory.contents(of: "data/flat/info")
+            var object = try #require(try JSONSerialization.jsonObject(with: info) as? [String: Any])
+            object["mesh"] = "mesh"
+            try directory.write(
+                String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self),
+                to: "data/flat/info")
+            try directory.write(#"{"fragments":["x"]}"#, to: "data/flat/mesh/1:0")
+
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let seg = try #require(try Self.layer("seg", in: server.links))
+            #expect(seg["segments"] as? [String] == ["5", "7", "12"], "numeric order, each label once")
+            #expect(try Self.layer("flat", in: server.links)?["segments"] == nil)
+            #expect(try Self.layer("nested", in: server.links)?["segments"] == nil)
+            #expect(try server.request("/seg/mesh/12:0").status == 200)
+        }
+    }
+
+    @Test func listsAtMostAThousandLabelsAndSaysSo() async throws {
+        try await withTemporaryDirectory { directory in
+            try directory.write(
+                """
+                {"@type":"neuroglancer_multiscale_volume","data_type":"uint32","num_channels":1,\
+                "type":"segmentation","mesh":"mesh","segment_properties":"props","scales":[{"key":"1",\
+                "size":[4,4,4],"resolution":[1,1,1],"voxel_offset":[0,0,0],"chunk_sizes":[[4,4,4]],\
+                "encoding":"raw"}]}
+                """, to: "data/many/info")
+            for label in 1...1005 { try directory.write(#"{"fragments":["f"]}"#, to: "data/many/mesh/\(label):0") }
+            let properties = #"{"@type":"neuroglancer_segment_properties","inline":{"ids":["1"],"properties":[]}}"#
+            try directory.write(properties, to: "data/many/props/info")
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 1)
+            defer { server.stop() }
+            let layer = try #require(try Self.layer("many", in: server.links))
+            #expect(layer["segments"] as? [String] == (1...1000).map(String.init))
+            #expect(server.stderr.contains("many: the link shows the meshes of the first 1000 of 1005 labels"))
+            let served = try server.request("/many/props/info")
+            #expect(served.status == 200, "segment properties are read by the viewer from the server")
+            #expect(String(decoding: served.body, as: UTF8.self) == properties)
+        }
+    }
+
     @Test func servesADatasetDirectoryAtTheRoot() async throws {
         try await withServedDatasets { directory in
             let server = try await ServeProcess([directory.appendingPathComponent("data/flat").path], links: 1)
@@ -342,10 +407,15 @@ struct ServeCommandTests {
                 ],
                 links: 4)
             defer { server.stop() }
-            #expect(server.links.allSatisfy { $0.hasPrefix("http://127.0.0.1:\(server.port)/client/#!") })
-            let index = try server.request("/client/")
-            #expect(index.status == 200)
-            #expect(index.header("Content-Type")?.hasPrefix("text/html") == true)
+            // The neuroglancer PyPI package's client needs `/v/TOKEN/` in its path.
+            #expect(server.links.allSatisfy { $0.hasPrefix("http://127.0.0.1:\(server.port)/client/v/nprec/#!") })
+            for path in ["/client/", "/client/v/nprec/"] {
+                let index = try server.request(path)
+                #expect(index.status == 200)
+                #expect(index.header("Content-Type")?.hasPrefix("text/html") == true)
+                #expect(index.body == Array("<html>viewer</html>".utf8))
+            }
+            #expect(try server.request("/client/v/nprec/main.bundle.js").status == 200)
             #expect(
                 try server.request("/client/main.bundle.js").header("Content-Type")?.hasPrefix("text/javascript")
                     == true)

@@ -13,7 +13,8 @@ enum ServeCommand {
             LABEL:0 mesh manifests found as LABEL, byte ranges for shards, CORS headers for any \
             origin. Nothing outside the served directories is answered. Prints one Neuroglancer \
             link per dataset on stdout (the layer, its transform.json, the position at the \
-            volume's centre), and runs until Ctrl-C.
+            volume's centre and, for a segmentation, the labels that have mesh manifests, at \
+            most 1000, so that their meshes are drawn), and runs until Ctrl-C.
             """,
         examples: [
             "nprec serve out/",
@@ -29,7 +30,7 @@ enum ServeCommand {
                 default: "127.0.0.1"),
             OptionSpec(
                 "client", value: ("DIR", .path(.directory)),
-                help: "Also serve a built Neuroglancer client from DIR at /client/, and link to it."),
+                help: "Also serve a built Neuroglancer client from DIR at /client/, and link to it (/client/v/nprec/)."),
         ],
         positionals: [
             Positional(
@@ -48,6 +49,12 @@ enum ServeCommand {
         let client = catalog.clientPath.map { base + $0 } ?? ViewerLink.publicClient
         for dataset in catalog.datasets {
             Console.note("\(dataset.urlPath.isEmpty ? "/" : dataset.urlPath): \(dataset.directory)")
+            let meshes = dataset.meshes
+            if meshes.named > meshes.segments.count && meshes.segments.count == MeshManifests.limit {
+                Console.note(
+                    "\(dataset.name): the link shows the meshes of the first \(meshes.segments.count) of "
+                        + "\(meshes.named) labels")
+            }
             Console.out(try ViewerLink.url(client: client, dataset: dataset, server: base))
         }
         try server.wait()
