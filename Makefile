@@ -28,6 +28,10 @@ CHECK_BUILD = command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config";
 # Appends the shells of the completion tests.
 CHECK_SHELLS = command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \
 	command -v fish >/dev/null 2>&1 || need="$$need fish";
+# Appends the browser of the viewer checks (Chromium and its WebDriver) and python3-venv.
+CHECK_VIEWER = $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || need="$$need python3-venv"; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || need="$$need chromium-driver";
 # Installs $$need, if anything: one apt-get update, then apt-get install.
 APT_INSTALL = if [ -n "$$need" ]; then \
 	  echo "make: installing$$need"; \
@@ -131,8 +135,10 @@ bench: deps $(VENV)/.done .venv-bench/.done
 	.venv-viewer/bin/pip install -q neuroglancer selenium
 	touch $@
 
-## viewer: datasets of every kind shown in the real Neuroglancer viewer (headless Chromium); not in CI
-viewer: deps .venv-viewer/.done
-	@need=""; command -v chromedriver >/dev/null 2>&1 || need="chromium chromium-driver"; $(APT_INSTALL)
-	$(SWIFT) build -c release $(WERROR)
+## viewer: datasets of every kind served by `nprec serve` and shown in the real Neuroglancer
+## viewer (headless Chromium, software WebGL); in CI
+viewer:
+	@need=""; $(CHECK_BUILD) $(CHECK_VIEWER) $(APT_INSTALL)
+	$(MAKE) --no-print-directory .venv-viewer/.done
+	$(SWIFT) build -c release $(WERROR) --product nprec
 	.venv-viewer/bin/python Tests/viewer/check_viewer.py $(CURDIR)/$(RELEASE_BIN)

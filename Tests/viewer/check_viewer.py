@@ -4,14 +4,16 @@
     .venv-viewer/bin/python Tests/viewer/check_viewer.py NPREC_BIN [--keep DIR] [--only NAME,...]
 
 Makes small datasets from the bundled sample (Fixtures/sample/brain.nii.gz) and from a label
-volume and surfaces this script writes itself, serves them with Fixtures/serve.py on 127.0.0.1,
-opens each one in neuroglancer.Viewer() under headless Chromium (software WebGL), takes an
-800x600 screenshot and checks it: phantom pixels in the slice panels, the same pixels as the
-uncompressed flat dataset for every lossless variant, distinct segment colours, a mesh drawn
-in the centre of the 3D panel. Prints one line per dataset and 'N passed, N failed'.
+volume and surfaces this script writes itself, serves them with `NPREC_BIN serve --port 0` on
+127.0.0.1 (the client of the neuroglancer package too, with --client), opens each one in
+neuroglancer.Viewer() under headless Chromium (software WebGL), takes an 800x600 screenshot and
+checks it: phantom pixels in the slice panels, the same pixels as the uncompressed flat dataset
+for every lossless variant, distinct segment colours, a mesh drawn in the centre of the 3D
+panel. It also opens links that `nprec serve --client` prints, as they are, in that client with
+no internet. Prints one line per check and 'N passed, N failed'.
 
 Needs: chromium and chromium-driver (Debian), and a venv with neuroglancer and selenium (see
-README.md beside this file). Not part of CI.
+README.md beside this file). `make viewer` runs it, in CI too.
 """
 import argparse
 import base64
@@ -22,7 +24,6 @@ import pathlib
 import re
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -34,7 +35,6 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "Fixtures" / "sample" / "brain.nii.gz"
-SERVE = ROOT / "Fixtures" / "serve.py"
 SIZE = (800, 600)
 # The sample's geometry: 91 x 109 x 91 voxels of 2 mm, MNI-like RAS+.
 SHAPE = (91, 109, 91)
@@ -173,7 +173,7 @@ def make_datasets(nprec, work, only):
         checks.append(dict(name="flat-gzip", kind="image", expect="same"))
     if want("nested-gzip"):
         run([nprec, "pyramid", vol, data / "nested-gzip"], log)
-        checks.append(dict(name="nested-gzip", kind="image", expect="same"))  # serve.py maps flat names
+        checks.append(dict(name="nested-gzip", kind="image", expect="same"))  # flat names mapped
     if want("jpeg"):
         run([nprec, "scales", "--encoding", "jpeg", data / "flat-raw" / "info", data / "jpeg"], log)
         run([nprec, "reencode", "--flat", data / "flat-raw", data / "jpeg"], log)
@@ -215,6 +215,14 @@ def make_datasets(nprec, work, only):
         # Label 4 has two fragments (one manifest listing both): small, but centred too.
         checks.append(dict(name="seg-mesh-4", dir="seg-mesh", kind="segmentation",
                            expect="mesh", layout="3d", segments=[4], min_fraction=0.002))
+    # The links `nprec serve --client` prints, opened as they are in the neuroglancer package's
+    # client served by nprec: the layer, its transform, the centre, the meshes selected.
+    if want("link-flat-raw"):
+        checks.append(dict(name="link-flat-raw", dir="flat-raw", kind="image", expect="link-image",
+                           link=True))
+    if want("link-seg-mesh") and (data / "seg-mesh").exists():
+        checks.append(dict(name="link-seg-mesh", dir="seg-mesh", kind="segmentation",
+                           expect="link-mesh", link=True, segments=[1, 4]))
     log.close()
     return [c for c in checks if want(c["name"]) or want(c.get("dir", c["name"]))
             or c["name"] == "flat-raw"]
@@ -222,6 +230,77 @@ def make_datasets(nprec, work, only):
 
 # ---------------------------------------------------------------------------------------------
 # One screenshot, in a child process (a dataset the viewer cannot load never finishes).
+
+CHROME_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+
+
+def chrome_args():
+    """Software WebGL, and Chromium's network log (every request of the page and of its chunk
+    workers, with the status) written where the parent reads it."""
+    return CHROME_ARGS + [f"--log-net-log={os.environ['NPREC_NETLOG']}",
+                          "--net-log-capture-mode=Default"]
+
+
+def netlog_requests(path):
+    """(url, status) of each response in a Chromium NetLog file, complete or cut short (the
+    browser killed): one event per line, a URL_REQUEST's url and its response headers."""
+    urls, status = {}, {}
+    try:
+        text = pathlib.Path(path).read_text(errors="replace")
+    except OSError:
+        return []
+    for line in text.splitlines():
+        line = line.strip().rstrip(",")
+        if not line.startswith('{"params"') and '"source"' not in line[:200]:
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        params, source = event.get("params") or {}, (event.get("source") or {}).get("id")
+        if "url" in params and source not in urls:
+            urls[source] = params["url"]
+        headers = params.get("headers")
+        if isinstance(headers, list) and headers and str(headers[0]).startswith("HTTP/"):
+            status[source] = str(headers[0]).split(" ")[1]
+    return [(urls[s], code) for s, code in status.items() if s in urls]
+
+
+def on_console(errors):
+    def on_log(entry):
+        text = getattr(entry, "text", str(entry))
+        print(f"console.{getattr(entry, 'level', '?')}: {text}", file=sys.stderr, flush=True)
+        if "Error retrieving" in text:
+            errors.append(text)
+            if len(errors) == 1:  # give the other requests a moment, then give up
+                import threading
+
+                threading.Timer(3.0, lambda: os._exit(3)).start()
+    return on_log
+
+
+def link_child(url, out):
+    """Opens `url` (a link nprec serve printed) as it is and waits until the viewer is ready."""
+    import neuroglancer.webdriver
+
+    webdriver = neuroglancer.webdriver.WebdriverBase(
+        headless=True, docker=True, print_logs=False, window_size=SIZE,
+        extra_command_line_args=chrome_args())
+    webdriver.add_log_listener(on_console([]))
+    driver = webdriver.driver
+    driver.set_window_size(*SIZE)
+    driver.get(url)
+    ready = 0
+    while ready < 3:  # ready three times in a row, 0.5 s apart: chunks and meshes drawn
+        time.sleep(0.5)
+        ok = driver.execute_script(
+            "const v = window.viewer; return !!(v && v.display && "
+            "v.layerManager.managedLayers.length > 0 && v.display.isReady());")
+        ready = ready + 1 if ok else 0
+    driver.save_screenshot(out)
+    driver.quit()
+    os._exit(0)
+
 
 def child(url, kind, out, layout, segments, zoom):
     import neuroglancer
@@ -242,34 +321,29 @@ def child(url, kind, out, layout, segments, zoom):
         s.show_default_annotations = False
         s.cross_section_background_color = "#000000"
         s.projection_background_color = "#000000"
-    errors = []
-
-    def on_log(entry):
-        text = getattr(entry, "text", str(entry))
-        print(f"console.{getattr(entry, 'level', '?')}: {text}", file=sys.stderr, flush=True)
-        if "Error retrieving" in text:
-            errors.append(text)
-            if len(errors) == 1:  # give the other requests a moment, then give up
-                import threading
-                threading.Timer(3.0, lambda: os._exit(3)).start()
-
     webdriver = neuroglancer.webdriver.Webdriver(
-        viewer, headless=True, docker=True, print_logs=False,
-        extra_command_line_args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
-    webdriver.add_log_listener(on_log)
+        viewer, headless=True, docker=True, print_logs=False, extra_command_line_args=chrome_args())
+    webdriver.add_log_listener(on_console([]))
     shot = viewer.screenshot(size=list(SIZE))
     pathlib.Path(out).write_bytes(shot.screenshot.image)
     webdriver.driver.quit()
     os._exit(0)
 
 
-def screenshot(check, port, shots, timeout):
+def screenshot(check, server, shots, timeout):
+    """Runs one check's browser in a child process; returns the screenshot (or None), the
+    child's status, its console lines and the requests it made, as (path, status) pairs."""
     out = shots / f"{check['name']}.png"
-    url = f"precomputed://http://127.0.0.1:{port}/{check.get('dir', check['name'])}"
-    cmd = [sys.executable, __file__, "--child", url, check["kind"], str(out),
-           check.get("layout", "4panel"), ",".join(map(str, check.get("segments", []))),
-           str(check.get("zoom", 0.4))]
-    env = dict(os.environ, SE_OFFLINE="true", SE_AVOID_STATS="true")
+    name = check.get("dir", check["name"])
+    if check.get("link"):
+        cmd = [sys.executable, __file__, "--link-child", server.links[name], str(out)]
+    else:
+        url = f"precomputed://{server.base}/{name}"
+        cmd = [sys.executable, __file__, "--child", url, check["kind"], str(out),
+               check.get("layout", "4panel"), ",".join(map(str, check.get("segments", []))),
+               str(check.get("zoom", 0.4))]
+    netlog = shots / f"{check['name']}.netlog.json"
+    env = dict(os.environ, SE_OFFLINE="true", SE_AVOID_STATS="true", NPREC_NETLOG=str(netlog))
     env.setdefault("SE_CHROMEDRIVER", shutil.which("chromedriver") or "")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True, text=True)
@@ -286,8 +360,11 @@ def screenshot(check, port, shots, timeout):
             pass
         if status == "timeout":
             output, _ = proc.communicate()
-    console = [line for line in output.splitlines() if line.startswith("console.")]
-    return (out if status == 0 and out.exists() else None), status, console
+    lines = output.splitlines()
+    console = [line for line in lines if line.startswith("console.")]
+    requests = [(url[len(server.base):], code) for url, code in netlog_requests(netlog)
+                if url.startswith(server.base + "/")]
+    return (out if status == 0 and out.exists() else None), status, console, requests
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,28 +442,100 @@ def judge(check, img, reference, requests):
         if off > 0.05:
             return False, f"mesh drawn off centre ({cx:.0f}, {cy:.0f}): not aligned with the volume"
         return True, f"mesh drawn: {len(xs)} coloured pixels, centred at ({cx:.0f}, {cy:.0f})"
+    if expect == "link-image":
+        # The link's own view: grey background, the layer's side panel open on the right. The
+        # phantom: many grey levels in the data panels (left 60%), the 4 commonest colours
+        # (backgrounds) left out; an empty view has a handful from text and borders.
+        keys, counts = np.unique(img.reshape(-1, 3), axis=0, return_counts=True)
+        left = img[:, :int(img.shape[1] * 0.6)]
+        v = left[..., 0]
+        grey = (left[..., 0] == left[..., 1]) & (left[..., 1] == left[..., 2]) & (v > 15) & (v < 235)
+        for colour in keys[np.argsort(-counts)[:4]]:
+            grey &= ~(left == colour).all(-1)
+        levels, per_level = np.unique(v[grey], return_counts=True)
+        many = int((per_level >= 50).sum())
+        if grey.sum() < 10000 or many < 20:
+            return False, f"no phantom in the link's view: {grey.sum()} grey pixels, {many} grey levels"
+        requested = any(p.startswith(f"/{check['dir']}/") and p.count("_") == 2 for p, c in requests
+                        if c == "200")
+        if not requested:
+            return False, "the phantom is drawn, but no chunk of the dataset was fetched from nprec serve"
+        return True, f"phantom drawn from the link: {grey.sum()} grey pixels, {many} grey levels"
+    if expect == "link-mesh":
+        # The link selects the labels with manifests: the viewer fetches their manifests and
+        # fragments and draws them in the 3D panel (bottom left).
+        name = check.get("dir", check["name"])
+        ok = {path for path, code in requests if code in ("200", "206")}
+        manifests = [f"/{name}/mesh/{label}:0" for label in check["segments"]]
+        missing = [m for m in manifests if m not in ok]
+        fragments = [p for p in ok if p.startswith(f"/{name}/mesh/") and ":" not in p
+                     and not p.endswith("/info")]
+        if missing or len(fragments) < 3:
+            return False, (f"meshes not fetched: manifests missing {missing}, fragments "
+                           f"{sorted(fragments)}")
+        h, w = img.shape[0] // 2, img.shape[1] // 2
+        panel = img[h:, :w]
+        coloured = int((panel.max(-1) - panel.min(-1) > 30).sum())
+        if coloured < 0.05 * h * w:
+            return False, f"3D panel nearly empty: {coloured} coloured pixels"
+        return True, (f"manifests {manifests} and {len(fragments)} fragments fetched, "
+                      f"{coloured} coloured pixels in the 3D panel")
     raise ValueError(expect)
 
 
 # ---------------------------------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server:
+    """`nprec serve DATA --port 0 [--client CLIENT]`: its port read from what it prints on
+    stderr, its links (one per dataset, in name order) from stdout; stopped by its pid."""
+
+    def __init__(self, nprec, data, work, client=None, timeout=30):
+        self.names = sorted(p.name for p in data.iterdir() if (p / "info").exists())
+        self.out, self.err = work / "serve.out", work / "serve.log"
+        cmd = [str(nprec), "serve", str(data), "--port", "0"]
+        if client:
+            cmd += ["--client", str(client)]
+        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(self.out, "w"),
+                                        stderr=open(self.err, "w"))
+        deadline = time.time() + timeout
+        while True:
+            port = re.search(r"\(port (\d+)\)", self.err.read_text())
+            lines = self.out.read_text().splitlines()
+            if port and len(lines) == len(self.names) and self.out.read_text().endswith("\n"):
+                break
+            if self.process.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise SystemExit(f"nprec serve did not start: {self.err.read_text()}")
+            time.sleep(0.05)
+        self.base = f"http://127.0.0.1:{port.group(1)}"
+        self.links = dict(zip(self.names, lines))
+
+    def stop(self):
+        """SIGINT to this process, as Ctrl-C; SIGKILL to it if it has not exited in 10 s."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
 
 
-REQUEST = re.compile(r'"(?:GET|HEAD) (\S+) HTTP/[\d.]+" (\d{3})')
-
-
-def requests_since(log_path, offset):
-    with open(log_path) as f:
-        f.seek(offset)
-        text = f.read()
-    return REQUEST.findall(text)
+def neuroglancer_client():
+    """The built client the neuroglancer package ships, or None."""
+    import importlib.util
+    spec = importlib.util.find_spec("neuroglancer")
+    if spec is None or not spec.origin:
+        return None
+    client = pathlib.Path(spec.origin).parent / "static" / "client"
+    return client if (client / "index.html").exists() else None
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--link-child":
+        link_child(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         url, kind, out, layout, segments, zoom = sys.argv[2:8]
         child(url, kind, out, layout, [int(s) for s in segments.split(",") if s], float(zoom))
@@ -396,7 +545,6 @@ def main():
     parser.add_argument("--keep", help="write datasets, logs and screenshots here (kept)")
     parser.add_argument("--only", help="comma-separated dataset names")
     parser.add_argument("--timeout", type=float, default=60, help="seconds per dataset")
-    parser.add_argument("--serve", default=str(SERVE), help="the server script (DIR PORT)")
     args = parser.parse_args()
     nprec = pathlib.Path(args.nprec).resolve()
     only = set(args.only.split(",")) if args.only else set()
@@ -412,24 +560,17 @@ def main():
     shots.mkdir()
     checks = make_datasets(nprec, work, only)
 
-    port = free_port()
-    server_log = work / "server.log"
-    server = subprocess.Popen([sys.executable, args.serve, str(work / "data"), str(port)],
-                              stdout=open(work / "server.out", "w"), stderr=open(server_log, "w"))
+    client = neuroglancer_client()
+    if client is None and any(c.get("link") for c in checks):
+        print("no client in the neuroglancer package: the link checks are skipped")
+        checks = [c for c in checks if not c.get("link")]
+    server = Server(nprec, work / "data", work, client=client)
+    passed = failed = 0
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        passed = failed = 0
         reference = None
         for check in checks:
-            offset = server_log.stat().st_size
             t0 = time.time()
-            png, status, console = screenshot(check, port, shots, args.timeout)
-            requests = requests_since(server_log, offset)
+            png, status, console, requests = screenshot(check, server, shots, args.timeout)
             elapsed = time.time() - t0
             if png is None:
                 ok = False
@@ -450,8 +591,10 @@ def main():
             failed += not ok
             print(f"{'PASS' if ok else 'FAIL'} {check['name']} ({elapsed:.1f} s): {detail}", flush=True)
     finally:
-        server.terminate()
-        server.wait()
+        code = server.stop()
+    if code != 130:  # Ctrl-C: 128 + SIGINT
+        print(f"FAIL nprec serve exited {code} on SIGINT, not 130: {server.err.read_text()[-300:]}")
+        failed += 1
     print(f"screenshots and logs in {work}" if args.keep else f"screenshots in {shots}")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
