@@ -178,6 +178,10 @@ def make_datasets(nprec, work, only):
         run([nprec, "scales", "--encoding", "jpeg", data / "flat-raw" / "info", data / "jpeg"], log)
         run([nprec, "reencode", "--flat", data / "flat-raw", data / "jpeg"], log)
         checks.append(dict(name="jpeg", kind="image", expect="close"))
+    if want("png"):
+        run([nprec, "scales", "--encoding", "png", data / "flat-raw" / "info", data / "png"], log)
+        run([nprec, "reencode", "--flat", data / "flat-raw", data / "png"], log)
+        checks.append(dict(name="png", kind="image", expect="same"))
     if want("sharded"):
         run([nprec, "pyramid", "--sharding", "auto", vol, data / "sharded"], log)
         checks.append(dict(name="sharded", kind="image", expect="same"))
