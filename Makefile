@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev
 
-.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench viewer lint format run clean fuzz-volumes
+.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes
 
 all: build
 
@@ -123,12 +123,27 @@ clean:
 	.venv-bench/bin/pip install -q tinybrain compressed-segmentation numpy
 	touch $@
 
-## bench: nprec against the reference side by side (wall, CPU, peak memory), stage throughputs
+# Appends the missing packages of the benchmarks: GNU time, wrk, nginx. They go through
+# Tests/cluster/apt_install.sh (one apt-get update), which keeps nginx's install script from
+# starting the system's nginx service: serve_bench.py runs its own nginx, as the current user.
+CHECK_BENCH = [ -x /usr/bin/time ] || need="$$need time"; \
+	command -v wrk >/dev/null 2>&1 || need="$$need wrk"; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need="$$need nginx";
+
+## bench: nprec against the reference side by side (wall, CPU, peak memory), stage throughputs,
+## then `nprec serve` against nginx under wrk
 bench: deps $(VENV)/.done .venv-bench/.done
-	@command -v /usr/bin/time >/dev/null 2>&1 || ($(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q time)
+	@need=""; $(CHECK_BENCH) if [ -n "$$need" ]; then $(SUDO) Tests/cluster/apt_install.sh $$need; fi
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) NPREC_BENCH_BIN=$(CURDIR)/.build/release/nprec-bench \
 	  ANCHOR_PYTHON=$(CURDIR)/.venv-bench/bin/python $(VENV)/bin/python Tests/bench/bench.py
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/bench/serve_bench.py
+
+## bench-serve: only `nprec serve` against nginx (wrk on loopback: requests/s, p99, errors)
+bench-serve: deps
+	@need=""; $(CHECK_BENCH) if [ -n "$$need" ]; then $(SUDO) Tests/cluster/apt_install.sh $$need; fi
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/bench/serve_bench.py
 
 .venv-viewer/.done:
 	$(PYTHON) -m venv .venv-viewer

@@ -5,8 +5,8 @@ import NIOHTTP1
 /// pipelined request until the answer before it is written). Files go out as `FileRegion`s,
 /// which NIO sends with sendfile(2): no file, shard or range of one is read into memory.
 ///
-/// The file is found and opened on the event loop, as nginx does on its workers: a stat, a
-/// realpath and an open of a local file, cheaper than a hop to a thread pool and back.
+/// The file is found and opened on the event loop, as nginx does on its workers: an open, an
+/// fstat and a readlink of a local file, cheaper than a hop to a thread pool and back.
 final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart

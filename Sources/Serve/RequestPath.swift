@@ -15,7 +15,9 @@ enum RequestPath {
             guard let segment = percentDecoded(part) else { return nil }
             if segment.isEmpty {
                 guard index == raw.count - 1 else { return nil }
-            } else if segment == "." || segment == ".." || segment.contains("/") || segment.contains("\0") {
+            } else if segment == "." || segment == ".."
+                || segment.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 })
+            {
                 return nil
             }
             segments.append(segment)
@@ -25,7 +27,7 @@ enum RequestPath {
 
     /// `%XX` escapes decoded, once; nil for a malformed escape or bytes that are not UTF-8.
     static func percentDecoded(_ text: Substring) -> String? {
-        guard text.contains("%") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
@@ -88,7 +90,7 @@ enum ByteRange: Equatable {
             return
         }
         let text = header.trimmingWhitespace
-        guard text.lowercased().hasPrefix("bytes="), !text.contains(",") else {
+        guard text.lowercased().hasPrefix("bytes="), !text.utf8.contains(UInt8(ascii: ",")) else {
             self = .whole
             return
         }

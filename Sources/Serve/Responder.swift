@@ -124,20 +124,39 @@ struct Responder: Sendable {
     }
 
     /// Opens `path` for reading if it is a regular file whose real path lies under `root`
-    /// (itself a real path).
+    /// (itself a real path). The path checked is the open file's own, read back from
+    /// `/proc/self/fd` on Linux in one readlink(2): realpath(3) costs one per path component,
+    /// and a link swapped between its check and the open would slip through (realpath is the
+    /// fallback elsewhere). Opened with O_NONBLOCK, so that a FIFO is refused, not waited on.
     static func open(_ path: String, within root: String) -> (descriptor: Int32, size: Int)? {
-        guard let pointer = realpath(path, nil) else { return nil }
-        let real = String(cString: pointer)
-        free(pointer)
-        guard real.hasPrefix(root.hasSuffix("/") ? root : root + "/") else { return nil }
-        let descriptor = Foundation.open(real, O_RDONLY | O_CLOEXEC)
+        let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { return nil }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+            let real = realPath(of: descriptor, opened: path),
+            real.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+        else {
             close(descriptor)
             return nil
         }
         return (descriptor, Int(status.st_size))
+    }
+
+    /// The real path of the file open as `descriptor` (opened from `path`).
+    private static func realPath(of descriptor: Int32, opened path: String) -> String? {
+        #if os(Linux)
+            let found = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX) + 1) { buffer in
+                let count = buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                    readlink("/proc/self/fd/\(descriptor)", $0, buffer.count)
+                }
+                return count > 0 && count < buffer.count
+                    ? String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self) : nil
+            }
+            if let found { return found }
+        #endif
+        guard let pointer = realpath(path, nil) else { return nil }
+        defer { free(pointer) }
+        return String(cString: pointer)
     }
 
     /// JSON for `info` and `.json` files (Neuroglancer's metadata), the types a browser needs for

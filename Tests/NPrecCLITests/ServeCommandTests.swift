@@ -250,6 +250,24 @@ struct ServeCommandTests {
         }
     }
 
+    /// Files are opened before their real path is checked: a FIFO, inside the served directory
+    /// or behind a link out of it, is refused at once rather than waited on (which would stall
+    /// every connection of its event loop).
+    @Test func refusesFifosWithoutWaitingOnThem() async throws {
+        try await withServedDatasets { directory in
+            let fifo = directory.appendingPathComponent("fifo").path
+            #expect(mkfifo(fifo, 0o644) == 0)
+            #expect(mkfifo(directory.appendingPathComponent("data/nested/inside").path, 0o644) == 0)
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.appendingPathComponent("data/nested/outside").path, withDestinationPath: fifo)
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            #expect(try server.request("/nested/inside").status == 404)
+            #expect(try server.request("/nested/outside").status == 404)
+            #expect(try server.request("/nested/info").status == 200)
+        }
+    }
+
     @Test(
         "never answers outside the served directories",
         arguments: [
