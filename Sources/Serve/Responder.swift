@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// What a response carries after its head.
 enum ResponseBody {
@@ -111,17 +112,28 @@ struct Responder: Sendable {
     static func find(_ relative: [String], under root: String) -> (descriptor: Int32, size: Int, gzipped: Bool)? {
         let name = relative.last!
         let directory = relative.dropLast().map { $0 + "/" }.joined()
-        var candidates = [directory + name]
-        if let nested = RequestPath.nestedChunkName(name) { candidates.append(directory + nested) }
-        if name.hasSuffix(":0") { candidates.append(directory + name.dropLast(2)) }
-        for candidate in candidates {
-            if let file = open(root + "/" + candidate, within: root) { return (file.descriptor, file.size, false) }
-            if !candidate.hasSuffix(".shard"), let file = open(root + "/" + candidate + ".gz", within: root) {
-                return (file.descriptor, file.size, true)
+        // The name as asked, then the nested chunk name, then a mesh manifest without ":0"; each
+        // plain or gzipped, in the order that last succeeded (a dataset is usually all one or
+        // the other), so a gzipped dataset costs no failed open per chunk.
+        let gzipFirst = lastHitWasGzip.withLockedValue { $0 }
+        func attempt(_ candidate: String) -> (descriptor: Int32, size: Int, gzipped: Bool)? {
+            let orders = gzipFirst ? [true, false] : [false, true]
+            for gzipped in orders where !(gzipped && candidate.hasSuffix(".shard")) {
+                if let file = open(root + "/" + candidate + (gzipped ? ".gz" : ""), within: root) {
+                    if gzipped != gzipFirst { lastHitWasGzip.withLockedValue { $0 = gzipped } }
+                    return (file.descriptor, file.size, gzipped)
+                }
             }
+            return nil
         }
+        if let found = attempt(directory + name) { return found }
+        if let nested = RequestPath.nestedChunkName(name), let found = attempt(directory + nested) { return found }
+        if name.hasSuffix(":0"), let found = attempt(directory + name.dropLast(2)) { return found }
         return nil
     }
+
+    /// Whether the last file found was the gzipped one: tried first next time.
+    private static let lastHitWasGzip = NIOLockedValueBox(false)
 
     /// Opens `path` for reading if it is a regular file whose real path lies under `root`
     /// (itself a real path). The path checked is the open file's own, read back from
