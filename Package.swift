@@ -34,6 +34,8 @@ let package = Package(
             name: "CNetCDF", path: "Sources/CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
         // setjmp-guarded libjpeg/libpng calls (their errors longjmp, which Swift cannot catch).
         .target(name: "CShims", dependencies: ["CJPEG", "CPNG", "CTIFF"]),
+        // openat2(2) for `nprec serve` (glibc has no wrapper, and Swift cannot call syscall(2)).
+        .target(name: "CSyscalls"),
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
         .target(
@@ -58,7 +60,7 @@ let package = Package(
         .target(
             name: "Serve",
             dependencies: [
-                "Precomputed",
+                "Precomputed", "CSyscalls",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,23 +6,26 @@ enum RequestPath {
     /// that is `.`, `..`, empty (but for the last: `/client/`), or holds `/` or NUL once decoded
     /// (`%2e%2e`, `%2f`, `//etc`). A directory request ends with one empty segment.
     static func segments(of target: String) -> [String]? {
-        var path = Substring(target)
-        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<end] }
-        guard path.first == "/" else { return nil }
-        let raw = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        let bytes = target.utf8
+        let end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
+        guard bytes.first == UInt8(ascii: "/") else { return nil }
         var segments: [String] = []
-        for (index, part) in raw.enumerated() {
-            guard let segment = percentDecoded(part) else { return nil }
+        segments.reserveCapacity(8)
+        var start = bytes.index(after: bytes.startIndex)
+        while true {
+            let slash = bytes[start..<end].firstIndex(of: UInt8(ascii: "/")) ?? end
+            guard let segment = percentDecoded(Substring(bytes[start..<slash])) else { return nil }
             if segment.isEmpty {
-                guard index == raw.count - 1 else { return nil }
+                guard slash == end else { return nil }
             } else if segment == "." || segment == ".."
                 || segment.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 })
             {
                 return nil
             }
             segments.append(segment)
+            if slash == end { return segments }
+            start = bytes.index(after: slash)
         }
-        return segments
     }
 
     /// `%XX` escapes decoded, once; nil for a malformed escape or bytes that are not UTF-8.
@@ -55,21 +58,21 @@ enum RequestPath {
     /// The nested-layout name (`x0-x1/y0-y1/z0-z1`) of a flat chunk name (`x0-x1_y0-y1_z0-z1`),
     /// or nil when `name` is not one.
     static func nestedChunkName(_ name: String) -> String? {
-        let parts = name.split(separator: "_", omittingEmptySubsequences: false)
+        let parts = name.utf8.split(separator: UInt8(ascii: "_"), omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy(isInterval) else { return nil }
-        return parts.joined(separator: "/")
+        return String(decoding: name.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 }, as: UTF8.self)
     }
 
     /// `a-b` with integers a and b, either negative (`-64-0`, `0--1` never occur, but parse).
-    private static func isInterval(_ text: Substring) -> Bool {
-        var rest = text
+    private static func isInterval(_ text: Substring.UTF8View) -> Bool {
+        var rest = text[...]
         func integer() -> Bool {
-            if rest.first == "-" { rest = rest.dropFirst() }
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            if rest.first == UInt8(ascii: "-") { rest = rest.dropFirst() }
+            let digits = rest.prefix { UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0 }
             rest = rest.dropFirst(digits.count)
             return !digits.isEmpty
         }
-        guard integer(), rest.first == "-" else { return false }
+        guard integer(), rest.first == UInt8(ascii: "-") else { return false }
         rest = rest.dropFirst()
         return integer() && rest.isEmpty
     }

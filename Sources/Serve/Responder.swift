@@ -1,5 +1,6 @@
+import CSyscalls
 import Foundation
-import NIOConcurrencyHelpers
+import NIOHTTP1
 
 /// What a response carries after its head.
 enum ResponseBody {
@@ -13,7 +14,7 @@ enum ResponseBody {
 /// One response, decided before a byte of it is written.
 struct Answer {
     var status: Int
-    var headers: [(String, String)]
+    var headers: HTTPHeaders
     var body: ResponseBody
 }
 
@@ -23,79 +24,87 @@ struct Answer {
 /// No request is answered with a file outside a served directory: the path is decoded once and
 /// checked segment by segment (`RequestPath`), and the file found is opened only if its real
 /// path, symbolic links resolved, lies under the served directory's.
+///
+/// Every request goes through here, so the work is in UTF-8 bytes and small strings: no
+/// character-by-character string processing, one path string built per file tried.
 struct Responder: Sendable {
     let catalog: Catalog
 
-    /// CORS headers of every answer: any origin may read, Range may be sent, and the headers
-    /// Neuroglancer reads (Content-Range for shards, Content-Length) are exposed.
-    static let corsHeaders: [(String, String)] = [
-        ("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Expose-Headers", "Content-Range, Content-Length, Content-Encoding, Accept-Ranges"),
-    ]
+    /// Adds the CORS headers of every answer: any origin may read, Range may be sent, and the
+    /// headers Neuroglancer reads (Content-Range for shards, Content-Length) are exposed.
+    static func addCORS(to headers: inout HTTPHeaders) {
+        headers.add(name: "Access-Control-Allow-Origin", value: "*")
+        headers.add(
+            name: "Access-Control-Expose-Headers",
+            value: "Content-Range, Content-Length, Content-Encoding, Accept-Ranges")
+    }
 
-    func answer(method: String, target: String, range: String?) -> Answer {
+    /// The answer to `method` `target`. `gzipFirst` is the connection's guess whether the file
+    /// asked for is stored gzipped (a dataset is usually all one or the other): the guess is
+    /// tried first and updated to what was found, so that a gzipped dataset costs no failed
+    /// open per chunk.
+    func answer(method: HTTPMethod, target: String, range: String?, gzipFirst: inout Bool) -> Answer {
         var answer: Answer
         switch method {
-        case "GET", "HEAD":
-            answer = file(target: target, range: range)
-            if method == "HEAD", case .file(let descriptor, _, _) = answer.body {
-                close(descriptor)
-                answer.body = .none
-            } else if method == "HEAD", case .text = answer.body {
+        case .GET, .HEAD:
+            answer = file(target: target, range: range, gzipFirst: &gzipFirst)
+            if method == .HEAD {
+                if case .file(let descriptor, _, _) = answer.body { close(descriptor) }
                 answer.body = .none
             }
-        case "OPTIONS":
-            answer = Answer(
-                status: 204,
-                headers: [
-                    ("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
-                    ("Access-Control-Allow-Headers", "range"),
-                    ("Access-Control-Max-Age", "86400"),
-                ], body: .none)
+        case .OPTIONS:
+            var headers = HTTPHeaders()
+            headers.add(name: "Access-Control-Allow-Methods", value: "GET, HEAD, OPTIONS")
+            headers.add(name: "Access-Control-Allow-Headers", value: "range")
+            headers.add(name: "Access-Control-Max-Age", value: "86400")
+            answer = Answer(status: 204, headers: headers, body: .none)
         default:
             answer = Self.text(405, "method not allowed")
-            answer.headers.append(("Allow", "GET, HEAD, OPTIONS"))
+            answer.headers.add(name: "Allow", value: "GET, HEAD, OPTIONS")
         }
-        answer.headers += Self.corsHeaders
+        Self.addCORS(to: &answer.headers)
         return answer
     }
 
-    private func file(target: String, range: String?) -> Answer {
+    private func file(target: String, range: String?, gzipFirst: inout Bool) -> Answer {
         guard let segments = RequestPath.segments(of: target) else { return Self.text(400, "bad request") }
         guard let mount = catalog.mounts.first(where: { segments.starts(with: $0.prefix) }) else {
             return Self.text(404, "not found")
         }
-        var relative = Array(segments.dropFirst(mount.prefix.count))
+        var relative = segments[mount.prefix.count...]
         if relative.isEmpty || relative.last == "" {
             guard mount.index else { return Self.text(404, "not found") }
-            relative = relative.filter { !$0.isEmpty } + ["index.html"]
+            relative = ArraySlice(relative.filter { !$0.isEmpty } + ["index.html"])
         }
-        guard let found = Self.find(relative, under: mount.root) else { return Self.text(404, "not found") }
+        guard let found = Self.find(relative, under: mount.root, gzipFirst: &gzipFirst) else {
+            return Self.text(404, "not found")
+        }
 
-        var headers: [(String, String)] = [("Content-Type", Self.contentType(of: relative.last!))]
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
+        headers.add(name: "Content-Type", value: Self.contentType(of: relative.last!))
         if found.gzipped {
-            headers.append(("Content-Encoding", "gzip"))
-            headers.append(("Content-Length", String(found.size)))
+            headers.add(name: "Content-Encoding", value: "gzip")
+            headers.add(name: "Content-Length", value: String(found.size))
             return Answer(
                 status: 200, headers: headers, body: .file(descriptor: found.descriptor, offset: 0, count: found.size))
         }
-        headers.append(("Accept-Ranges", "bytes"))
+        headers.add(name: "Accept-Ranges", value: "bytes")
         switch ByteRange(header: range, size: found.size) {
         case .whole:
-            headers.append(("Content-Length", String(found.size)))
+            headers.add(name: "Content-Length", value: String(found.size))
             return Answer(
                 status: 200, headers: headers, body: .file(descriptor: found.descriptor, offset: 0, count: found.size))
         case .part(let bytes):
-            headers.append(("Content-Range", "bytes \(bytes.lowerBound)-\(bytes.upperBound - 1)/\(found.size)"))
-            headers.append(("Content-Length", String(bytes.count)))
+            headers.add(name: "Content-Range", value: "bytes \(bytes.lowerBound)-\(bytes.upperBound - 1)/\(found.size)")
+            headers.add(name: "Content-Length", value: String(bytes.count))
             return Answer(
                 status: 206, headers: headers,
                 body: .file(descriptor: found.descriptor, offset: bytes.lowerBound, count: bytes.count))
         case .unsatisfiable:
             close(found.descriptor)
             return Answer(
-                status: 416, headers: [("Content-Range", "bytes */\(found.size)"), ("Content-Length", "0")],
-                body: .none)
+                status: 416, headers: ["Content-Range": "bytes */\(found.size)", "Content-Length": "0"], body: .none)
         }
     }
 
@@ -103,56 +112,86 @@ struct Responder: Sendable {
         let body = message + "\n"
         return Answer(
             status: status,
-            headers: [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(body.utf8.count))],
+            headers: ["Content-Type": "text/plain; charset=utf-8", "Content-Length": String(body.utf8.count)],
             body: .text(body))
     }
 
     /// The open file answering `relative` under `root`: the file itself or NAME.gz; for a flat
     /// chunk name the nested-layout file too; for `N:0` the file `N`.
-    static func find(_ relative: [String], under root: String) -> (descriptor: Int32, size: Int, gzipped: Bool)? {
+    static func find(_ relative: ArraySlice<String>, under root: String, gzipFirst: inout Bool) -> (
+        descriptor: Int32, size: Int, gzipped: Bool
+    )? {
         let name = relative.last!
-        let directory = relative.dropLast().map { $0 + "/" }.joined()
+        var directory = root
+        directory.append("/")
+        for segment in relative.dropLast() {
+            directory.append(segment)
+            directory.append("/")
+        }
         // The name as asked, then the nested chunk name, then a mesh manifest without ":0"; each
-        // plain or gzipped, in the order that last succeeded (a dataset is usually all one or
-        // the other), so a gzipped dataset costs no failed open per chunk.
-        let gzipFirst = lastHitWasGzip.withLockedValue { $0 }
-        func attempt(_ candidate: String) -> (descriptor: Int32, size: Int, gzipped: Bool)? {
-            let orders = gzipFirst ? [true, false] : [false, true]
-            for gzipped in orders where !(gzipped && candidate.hasSuffix(".shard")) {
-                if let file = open(root + "/" + candidate + (gzipped ? ".gz" : ""), within: root) {
-                    if gzipped != gzipFirst { lastHitWasGzip.withLockedValue { $0 = gzipped } }
+        // plain or gzipped, the connection's guess first.
+        func attempt(_ candidate: Substring) -> (descriptor: Int32, size: Int, gzipped: Bool)? {
+            let shard = candidate.utf8.reversed().starts(with: ".shard".utf8.reversed())
+            var gzipped = gzipFirst
+            for _ in 0..<2 {
+                if !(gzipped && shard), let file = open(directory + candidate + (gzipped ? ".gz" : ""), within: root) {
+                    gzipFirst = gzipped
                     return (file.descriptor, file.size, gzipped)
                 }
+                gzipped.toggle()
             }
             return nil
         }
-        if let found = attempt(directory + name) { return found }
-        if let nested = RequestPath.nestedChunkName(name), let found = attempt(directory + nested) { return found }
-        if name.hasSuffix(":0"), let found = attempt(directory + name.dropLast(2)) { return found }
+        if let found = attempt(Substring(name)) { return found }
+        if let nested = RequestPath.nestedChunkName(name), let found = attempt(Substring(nested)) { return found }
+        if name.utf8.reversed().starts(with: ":0".utf8.reversed()), let found = attempt(name.dropLast(2)) {
+            return found
+        }
         return nil
     }
 
-    /// Whether the last file found was the gzipped one: tried first next time.
-    private static let lastHitWasGzip = NIOLockedValueBox(false)
-
     /// Opens `path` for reading if it is a regular file whose real path lies under `root`
-    /// (itself a real path). The path checked is the open file's own, read back from
-    /// `/proc/self/fd` on Linux in one readlink(2): realpath(3) costs one per path component,
-    /// and a link swapped between its check and the open would slip through (realpath is the
-    /// fallback elsewhere). Opened with O_NONBLOCK, so that a FIFO is refused, not waited on.
+    /// (itself a real path; `path` is `root` and checked segments, none `.` or `..`).
+    /// Linux 5.6 and later open it with openat2(2) refusing any symbolic link on the way: a
+    /// file opened so lies under `root`, with nothing more to check. A path through a link
+    /// (or a system without openat2) is opened plainly, and then the open file's own path is
+    /// checked, read back from `/proc/self/fd` in one readlink(2) (realpath(3) costs one per
+    /// path component elsewhere), so that a link swapped between the check and the open cannot
+    /// slip through. Opened with O_NONBLOCK, so that a FIFO is refused, not waited on.
     static func open(_ path: String, within root: String) -> (descriptor: Int32, size: Int)? {
-        let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else { return nil }
+        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY
+        var descriptor: Int32 = -1
+        var beneath = false
+        if openat2Works {
+            descriptor = nprec_open_no_symlinks(path, flags)
+            if descriptor >= 0 {
+                beneath = true
+            } else if errno != ELOOP && errno != ENOSYS && errno != EPERM {
+                return nil
+            }
+        }
+        if descriptor < 0 {
+            descriptor = Foundation.open(path, flags)
+            guard descriptor >= 0 else { return nil }
+        }
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
-            let real = realPath(of: descriptor, opened: path),
-            real.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+            beneath
+                || realPath(of: descriptor, opened: path)?.hasPrefix(root.hasSuffix("/") ? root : root + "/") == true
         else {
             close(descriptor)
             return nil
         }
         return (descriptor, Int(status.st_size))
     }
+
+    /// Whether openat2(2) works here (not before Linux 5.6, nor under some seccomp filters).
+    static let openat2Works: Bool = {
+        let descriptor = nprec_open_no_symlinks("/", O_RDONLY | O_CLOEXEC | O_DIRECTORY)
+        guard descriptor >= 0 else { return false }
+        close(descriptor)
+        return true
+    }()
 
     /// The real path of the file open as `descriptor` (opened from `path`).
     private static func realPath(of descriptor: Int32, opened path: String) -> String? {
@@ -175,7 +214,8 @@ struct Responder: Sendable {
     /// a viewer client's files, bytes otherwise.
     static func contentType(of name: String) -> String {
         if name == "info" { return "application/json" }
-        let suffix = name.split(separator: ".").count > 1 ? String(name.split(separator: ".").last!) : ""
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")) else { return "application/octet-stream" }
+        let suffix = Substring(name.utf8[name.utf8.index(after: dot)...])
         switch suffix.lowercased() {
         case "json", "map": return "application/json"
         case "html": return "text/html; charset=utf-8"

@@ -78,6 +78,18 @@ struct HTTPAnswer {
     /// Sends `requests` on one keep-alive connection, the last with `Connection: close`, and
     /// reads one response per request.
     static func fetch(port: Int, requests: [(String, String, [String: String])]) throws -> [HTTPAnswer] {
+        var text = ""
+        for (index, (method, target, headers)) in requests.enumerated() {
+            text += "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            for (name, value) in headers { text += "\(name): \(value)\r\n" }
+            if index == requests.count - 1 { text += "Connection: close\r\n" }
+            text += "\r\n"
+        }
+        return parse(try exchange(port: port, sending: text), methods: requests.map(\.0))
+    }
+
+    /// Sends `text` on a new connection and reads until the server closes it.
+    static func exchange(port: Int, sending text: String) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         defer { close(fd) }
@@ -93,13 +105,6 @@ struct HTTPAnswer {
             }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        var text = ""
-        for (index, (method, target, headers)) in requests.enumerated() {
-            text += "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-            for (name, value) in headers { text += "\(name): \(value)\r\n" }
-            if index == requests.count - 1 { text += "Connection: close\r\n" }
-            text += "\r\n"
-        }
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var received: [UInt8] = []
@@ -109,9 +114,14 @@ struct HTTPAnswer {
             if count <= 0 { break }
             received += buffer[0..<count]
         }
+        return received
+    }
+
+    /// The responses in `received`, one per request method.
+    static func parse(_ received: [UInt8], methods: [String]) -> [HTTPAnswer] {
         var answers: [HTTPAnswer] = []
         var rest = received[...]
-        for (method, _, _) in requests {
+        for method in methods {
             guard let end = rest.firstRange(of: Array("\r\n\r\n".utf8)) else { break }
             let lines = String(decoding: rest[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
             let status = Int(lines[0].split(separator: " ")[1]) ?? 0
@@ -247,6 +257,52 @@ struct ServeCommandTests {
             #expect(manifest.status == 200)
             #expect(String(decoding: manifest.body, as: UTF8.self) == #"{"fragments":["5.frag"]}"#)
             #expect(try server.request("/seg/mesh/6:0").status == 404)
+        }
+    }
+
+    /// Pipelined requests come back in order, whether the file is small (read and sent with its
+    /// head) or large (sent with sendfile), whole or a range, found through a link that stays
+    /// inside the dataset or not.
+    @Test func answersPipelinedRequestsInOrderSmallAndLargeFiles() async throws {
+        try await withServedDatasets { directory in
+            let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+            try Data(large).write(to: directory.appendingPathComponent("data/flat/large.bin"))
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.appendingPathComponent("data/flat/alias").path, withDestinationPath: "2mm")
+            let chunk = Array(try directory.contents(of: "data/flat/2mm/0-64_0-64_0-64"))
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            var requests: [(String, String, [String: String])] = []
+            for index in 0..<24 {
+                requests.append(("GET", index % 3 == 0 ? "/flat/large.bin" : "/flat/alias/0-64_0-64_0-64", [:]))
+            }
+            requests.append(("GET", "/flat/large.bin", ["Range": "bytes=100000-299998"]))
+            requests.append(("GET", "/flat/2mm/0-64_0-64_0-64", ["Range": "bytes=10-19"]))
+            let answers = try HTTPAnswer.fetch(port: server.port, requests: requests)
+            #expect(answers.count == requests.count)
+            for (index, answer) in answers.prefix(24).enumerated() {
+                #expect(answer.status == 200)
+                #expect(answer.body == (index % 3 == 0 ? large : chunk), "answer \(index) out of order or wrong")
+            }
+            #expect(answers.dropFirst(24).map(\.status) == [206, 206])
+            #expect(answers.dropFirst(24).first?.body == Array(large[100000...299998]))
+            #expect(answers.last?.body == Array(chunk[10...19]))
+        }
+    }
+
+    @Test func answersARequestItCannotParse400AndClosesTheConnection() async throws {
+        try await withServedDatasets { directory in
+            let server = try await ServeProcess([directory.appendingPathComponent("data").path], links: 4)
+            defer { server.stop() }
+            let received = try HTTPAnswer.exchange(
+                port: server.port,
+                sending: "GET /flat/info HTTP/1.1\r\nHost: x\r\n\r\nGET /flat/info HTTP/1.1\r\nBad header\r\n\r\n"
+                    + "GET /flat/info HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answers = HTTPAnswer.parse(received, methods: ["GET", "GET", "GET"])
+            #expect(
+                answers.map(\.status) == [200, 400], "the good request answered, then 400 and the connection closed")
+            #expect(answers.last?.header("Connection") == "close")
+            #expect(answers.last?.header("Access-Control-Allow-Origin") == "*")
         }
     }
 

@@ -31,6 +31,9 @@ enum ServeCommand {
             OptionSpec(
                 "client", value: ("DIR", .path(.directory)),
                 help: "Also serve a built Neuroglancer client from DIR at /client/, and link to it (/client/v/nprec/)."),
+            OptionSpec(
+                "jobs", short: "j", value: ("N", .integer(1...1024)),
+                help: "Event loop threads answering requests; default: one per core."),
         ],
         positionals: [
             Positional(
@@ -43,7 +46,8 @@ enum ServeCommand {
         let directories = invocation.positionals.isEmpty ? ["."] : invocation.positionals
         let catalog = try Catalog(directories: directories, client: invocation.string("client"))
         let host = invocation.string("host") ?? "127.0.0.1"
-        let server = try Server(catalog: catalog, host: host, port: invocation.int("port") ?? 8000)
+        let server = try Server(
+            catalog: catalog, host: host, port: invocation.int("port") ?? 8000, threads: invocation.jobs)
         let base = "http://\(linkHost(host)):\(server.port)"
         Console.note("serving on \(base)/ (port \(server.port)); Ctrl-C stops")
         let client = catalog.clientPath.map { base + $0 } ?? ViewerLink.publicClient
