@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev
 
-.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes
+.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz sanitize
 
 all: build
 
@@ -75,6 +75,25 @@ FUZZ_RUNS ?= 2000
 fuzz-volumes: deps
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_volumes.py --runs $(FUZZ_RUNS)
+
+## fuzz: libFuzzer on every parser and decoder (nprec-fuzz, AddressSanitizer), each for
+## FUZZ_INPUTS inputs (10^5) or FUZZ_SECONDS (300), FUZZ_TARGETS to pick some; crashes are
+## saved under Fixtures/fuzz/TARGET/, where the tests replay them. Not part of `make test`.
+FUZZ_FLAGS := -c release --product nprec-fuzz --scratch-path .build-fuzz \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DNPREC_FUZZ -Xswiftc -use-ld=lld
+fuzz: deps
+	$(SWIFT) build $(FUZZ_FLAGS)
+	$(PYTHON) Tests/fuzz/run_fuzz.py
+
+## sanitize: the whole test suite under AddressSanitizer, then ThreadSanitizer (debug builds in
+## .build-asan and .build-tsan; the CLI tests run the sanitized binary). Not part of `make test`.
+sanitize: test-deps
+	for s in address thread; do \
+	  dir=.build-$$(echo $$s | cut -c1)san; \
+	  $(SWIFT) build --build-tests --scratch-path $$dir --sanitize=$$s $(WERROR) && \
+	  NPREC_BIN=$(CURDIR)/$$dir/debug/nprec $(SWIFT) test --skip-build --scratch-path $$dir --sanitize=$$s \
+	    || exit 1; \
+	done
 
 ## fixtures: regenerate the committed fixtures and golden files (needs the reference venv)
 fixtures: $(VENV)/.done

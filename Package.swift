@@ -34,6 +34,8 @@ let package = Package(
             name: "CNetCDF", path: "Sources/CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
         // setjmp-guarded libjpeg/libpng calls (their errors longjmp, which Swift cannot catch).
         .target(name: "CShims", dependencies: ["CJPEG", "CPNG", "CTIFF"]),
+        // libFuzzer's driver entry, declared for `nprec-fuzz` (linked only by `make fuzz`).
+        .target(name: "CFuzzer"),
         // openat2(2) for `nprec serve` (glibc has no wrapper, and Swift cannot call syscall(2)).
         .target(name: "CSyscalls"),
 
@@ -74,12 +76,18 @@ let package = Package(
                 "Serve",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
+        // The parsers and decoders as fuzz targets, and their libFuzzer driver (`make fuzz`).
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["Codecs", "Precomputed", "Encoding", "Volumes", "Slices", "Mesh"]),
+        .executableTarget(name: "nprec-fuzz", dependencies: ["FuzzTargets", "CFuzzer"], path: "Sources/NPrecFuzz"),
         // Single-core throughput of each stage, for `make bench`.
         .executableTarget(
             name: "nprec-bench", dependencies: ["Codecs", "Encoding", "Volumes", "Precomputed", "Pyramid"],
             path: "Sources/NPrecBench"),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "VolumesTests", dependencies: ["Volumes", "Precomputed"]),
