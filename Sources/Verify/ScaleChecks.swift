@@ -9,11 +9,30 @@ struct CheckedGrid {
     let cells: [Int]
     let count: Int
 
-    /// Nil when the grid's numbers overflow (the reason in `problem`).
-    init?(size: [Int], chunkSize: [Int], offset: [Int], problem: inout String) {
+    /// The most bytes a chunk may decode to: larger chunks are reported, not read.
+    static let maxChunkBytes = 1 << 32
+
+    /// Bytes of one voxel, all channels; `Int.max` when that overflows.
+    static func voxelBytes(_ format: ChunkFormat) -> Int {
+        let (bytes, overflow) = format.channels.multipliedReportingOverflow(by: format.dataType.size)
+        return overflow ? Int.max : bytes
+    }
+
+    /// Nil when the grid's numbers overflow or a chunk decodes to more than `maxChunkBytes`
+    /// with `voxelBytes` per voxel (the reason in `problem`).
+    init?(size: [Int], chunkSize: [Int], offset: [Int], voxelBytes: Int, problem: inout String) {
         var cells: [Int] = []
         var count = 1
+        var chunkBytes = voxelBytes
         for axis in 0..<3 {
+            let (bytes, tooMany) = chunkBytes.multipliedReportingOverflow(by: min(chunkSize[axis], size[axis]))
+            guard !tooMany, bytes <= Self.maxChunkBytes else {
+                problem =
+                    "a chunk of \(chunkSize.map(String.init).joined(separator: "x")) voxels decodes to more than "
+                    + "4 GiB; nprec does not check such chunks"
+                return nil
+            }
+            chunkBytes = bytes
             guard offset[axis].addingReportingOverflow(size[axis]).overflow == false else {
                 problem = "voxel_offset + size overflows"
                 return nil
@@ -94,7 +113,8 @@ struct UnshardedScaleCheck {
             var problem = ""
             guard
                 let grid = CheckedGrid(
-                    size: scale.size, chunkSize: chunkSize, offset: scale.offset, problem: &problem)
+                    size: scale.size, chunkSize: chunkSize, offset: scale.offset,
+                    voxelBytes: CheckedGrid.voxelBytes(format), problem: &problem)
             else {
                 findings.add(infoPath, .info, "scales[\(scale.index)]: \(problem)")
                 continue

@@ -37,7 +37,8 @@ struct ShardedScaleCheck {
         var problem = ""
         guard
             let grid = CheckedGrid(
-                size: scale.size, chunkSize: scale.chunkSize, offset: scale.offset, problem: &problem)
+                size: scale.size, chunkSize: scale.chunkSize, offset: scale.offset,
+                voxelBytes: CheckedGrid.voxelBytes(format), problem: &problem)
         else {
             findings.add(infoPath, .info, "scales[\(scale.index)]: \(problem)")
             return summary
@@ -117,6 +118,9 @@ struct ShardedScaleCheck {
             let box = grid.box(cell)
             let path = shardPath(shard, layout)
             do {
+                guard entry.size <= UInt64(CheckedGrid.maxChunkBytes) else {
+                    throw VerifyProblem("\(entry.size) bytes: more than nprec reads for a chunk (4 GiB)")
+                }
                 guard let file = try RandomAccessFile(path: path) else { throw VerifyProblem("the shard file is gone") }
                 var bytes = try file.read(offset: entry.start, count: Int(entry.size))
                 if layout.gzipData { bytes = try gunzip(bytes) }
@@ -182,6 +186,10 @@ struct ShardedScaleCheck {
                 fail(
                     "minishard \(minishard): its index at bytes \(start)..<\(end) after the shard index lies past "
                         + "the end of the file (\(file.size) bytes)")
+                continue
+            }
+            guard last - first <= 1 << 30 else {
+                fail("minishard \(minishard): its index of \(last - first) bytes is more than nprec reads (1 GiB)")
                 continue
             }
             do {

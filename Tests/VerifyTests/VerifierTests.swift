@@ -340,3 +340,28 @@ import Testing
         #expect(indices.allSatisfy { (0..<1000).contains($0) })
     }
 }
+
+@Suite struct VerifierLimitTests {
+    @Test func hugeChunksAreReportedNotRead() throws {
+        let dataset = try Datasets.make(try Datasets.temporaryDirectory())
+        var info = try dataset.readInfo()
+        info.scales[0].size = [1 << 40, 1 << 40, 1]
+        info.scales[0].chunkSizes = [[1 << 40, 1 << 40, 1]]
+        try dataset.writeInfo(info, overwrite: true)
+        let report = Verifier.verify(root: dataset.root, options: VerifyOptions())
+        // Either the info's validation or the verifier's own limit refuses it; nothing traps.
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.kind == .info)
+    }
+
+    @Test func gridsTooLargeForAnIntegerAreReported() throws {
+        let dataset = try Datasets.make(try Datasets.temporaryDirectory())
+        var info = try dataset.readInfo()
+        info.scales[0].size = [Int.max - 1, Int.max - 1, 2]
+        info.scales[0].voxelOffset = [Int.max / 2, 0, 0]
+        info.scales[0].chunkSizes = [[1, 1, 1]]
+        try dataset.writeInfo(info, overwrite: true)
+        let report = Verifier.verify(root: dataset.root, options: VerifyOptions())
+        #expect(report.problems.map(\.kind) == [.info])
+    }
+}
