@@ -91,7 +91,7 @@ struct MeshCheck {
                     bytes = plain
                 } else {
                     path += ".gz"
-                    bytes = try gunzip(try FileIO.read(path) ?? [])
+                    bytes = try gunzip(try FileIO.read(path) ?? [], limit: 1 << 31)
                 }
                 _ = try Fragment(decoding: bytes, file: path)
                 counters.count("parsed")

@@ -159,7 +159,7 @@ struct UnshardedScaleCheck {
             do {
                 guard var bytes = try FileIO.read(path) else { continue }
                 hint.found(variant)
-                if variants[variant].gzip { bytes = try gunzip(bytes) }
+                if variants[variant].gzip { bytes = try gunzip(bytes, limit: chunkLimit(format, size: box.size)) }
                 _ = try format.decode(bytes, size: box.size, path: path)
                 counters.count("decoded")
             } catch {

@@ -123,7 +123,7 @@ struct ShardedScaleCheck {
                 }
                 guard let file = try RandomAccessFile(path: path) else { throw VerifyProblem("the shard file is gone") }
                 var bytes = try file.read(offset: entry.start, count: Int(entry.size))
-                if layout.gzipData { bytes = try gunzip(bytes) }
+                if layout.gzipData { bytes = try gunzip(bytes, limit: chunkLimit(format, size: box.size)) }
                 _ = try format.decode(bytes, size: box.size, path: path)
                 counters.count("decoded")
             } catch {
@@ -195,7 +195,9 @@ struct ShardedScaleCheck {
             do {
                 var bytes = try file.read(offset: first, count: Int(last - first))
                 if layout.gzipIndex {
-                    do { bytes = try gunzip(bytes) } catch { throw VerifyProblem("minishard index: \(error)") }
+                    do {
+                        bytes = try gunzip(bytes, limit: min(grid.count, 1 << 30 / 24) * 24)
+                    } catch { throw VerifyProblem("minishard index: \(error)") }
                 }
                 try readMinishard(
                     bytes, minishard: minishard, shard: shard, layout: layout, grid: grid, fileSize: file.size,

@@ -1,4 +1,5 @@
 import Codecs
+import Encoding
 import Foundation
 import Precomputed
 
@@ -80,16 +81,27 @@ final class RandomAccessFile {
 }
 
 /// Undoes gzip as Neuroglancer would (a gzip stream, RFC 1952: browsers and
-/// `DecompressionStream("gzip")` reject zlib streams). Throws a message.
-func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
+/// `DecompressionStream("gzip")` reject zlib streams), to at most `limit` bytes. Throws a message.
+func gunzip(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
     guard Gzip.isGzip(bytes) else {
         throw VerifyProblem("not a gzip stream (no gzip magic number)")
     }
     do {
-        return try Gzip.decompress(bytes)
+        return try Gzip.decompress(bytes, limit: limit)
     } catch let error as CodecError {
         throw VerifyProblem("corrupt gzip stream: \(error.message)")
     }
+}
+
+/// The most a chunk of `size` can take once un-gzipped: twice its values (compressed_segmentation
+/// and PNG can exceed the values a little, never twice) and 1 MiB.
+func chunkLimit(_ format: ChunkFormat, size: [Int]) -> Int {
+    var bytes = CheckedGrid.voxelBytes(format)
+    for extent in size {
+        let (product, overflow) = bytes.multipliedReportingOverflow(by: extent)
+        bytes = overflow ? Int.max / 4 : product
+    }
+    return min(bytes, Int.max / 4) * 2 + (1 << 20)
 }
 
 /// A problem found while checking, as its message.

@@ -365,3 +365,14 @@ import Testing
         #expect(report.problems.map(\.kind) == [.info])
     }
 }
+
+@Suite struct VerifierGzipBombTests {
+    @Test func aChunkThatInflatesPastItsBoxIsBadNotRead() throws {
+        let dataset = try Datasets.make(try Datasets.temporaryDirectory())
+        let path = dataset.path("1_1_1/0-8/0-8/0-8.gz")
+        try FileIO.writeAtomically(try Gzip.compress([UInt8](repeating: 0, count: 64 << 20)), to: path)
+        let report = Verifier.verify(root: dataset.root, options: VerifyOptions())
+        #expect(report.problems.map(\.path) == [path])
+        #expect(report.problems.first?.problem.contains("decompresses to more than") == true, "\(report.problems)")
+    }
+}
