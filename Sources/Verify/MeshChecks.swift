@@ -22,7 +22,7 @@ struct MeshCheck {
         }
         let infoPath = directory.path("info")
         do {
-            if let bytes = try FileIO.read(infoPath) {
+            if let bytes = try readFile(infoPath, limit: 1 << 26) {
                 let object = try jsonObject(bytes)
                 switch object["@type"] {
                 case .string("neuroglancer_legacy_mesh"):
@@ -87,11 +87,11 @@ struct MeshCheck {
             var path = directory.path(toParse[selection[position]])
             do {
                 var bytes: [UInt8]
-                if let plain = try FileIO.read(path) {
+                if let plain = try readFile(path, limit: 1 << 31) {
                     bytes = plain
                 } else {
                     path += ".gz"
-                    bytes = try gunzip(try FileIO.read(path) ?? [], limit: 1 << 31)
+                    bytes = try gunzip(try readFile(path, limit: 1 << 31) ?? [], limit: 1 << 31)
                 }
                 _ = try Fragment(decoding: bytes, file: path)
                 counters.count("parsed")
@@ -111,8 +111,10 @@ struct MeshCheck {
             return !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
         }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
-        guard let bytes = try? FileIO.read(root + "/" + name) else { return false }
-        return bytes.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{")
+        guard let file = try? RandomAccessFile(path: root + "/" + name),
+            let head = try? file.read(offset: 0, count: Int(min(file.size, 256)))
+        else { return false }
+        return head.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{")
     }
 
     /// The fragment names of a manifest; throws what is wrong with it.
@@ -120,7 +122,7 @@ struct MeshCheck {
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         let label = fileName.hasSuffix(":0") ? String(fileName.dropLast(2)) : fileName
         guard UInt64(label) != nil else { throw VerifyProblem("\(label) is not a uint64 segment id") }
-        guard let bytes = try FileIO.read(path) else { throw VerifyProblem("cannot be read") }
+        guard let bytes = try readFile(path, limit: 1 << 26) else { throw VerifyProblem("cannot be read") }
         let object = try jsonObject(bytes)
         guard case .array(let items)? = object["fragments"] else {
             throw VerifyProblem("fragments: missing or not a list")

@@ -157,9 +157,10 @@ struct UnshardedScaleCheck {
             let path =
                 variants[variant].dataset.chunkPath(key: scale.key, box: box) + (variants[variant].gzip ? ".gz" : "")
             do {
-                guard var bytes = try FileIO.read(path) else { continue }
+                let limit = chunkLimit(format, size: box.size)
+                guard var bytes = try readFile(path, limit: limit) else { continue }
                 hint.found(variant)
-                if variants[variant].gzip { bytes = try gunzip(bytes, limit: chunkLimit(format, size: box.size)) }
+                if variants[variant].gzip { bytes = try gunzip(bytes, limit: limit) }
                 _ = try format.decode(bytes, size: box.size, path: path)
                 counters.count("decoded")
             } catch {

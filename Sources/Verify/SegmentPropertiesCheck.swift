@@ -8,7 +8,7 @@ func checkSegmentProperties(directory: String, findings: Findings, report: inout
     let path = directory + "/info"
     report.segmentProperties.append(path)
     do {
-        guard let bytes = try FileIO.read(path) else { throw VerifyProblem("missing") }
+        guard let bytes = try readFile(path, limit: 1 << 30) else { throw VerifyProblem("missing") }
         try SegmentProperties.check(try jsonObject(bytes))
     } catch {
         findings.add(path, .segmentProperties, problemText(error, path: path))

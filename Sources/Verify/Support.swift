@@ -80,6 +80,16 @@ final class RandomAccessFile {
     }
 }
 
+/// The content of `path`, or nil when there is no such file; a file of more than `limit` bytes is
+/// a problem, not read.
+func readFile(_ path: String, limit: Int) throws -> [UInt8]? {
+    guard let file = try RandomAccessFile(path: path) else { return nil }
+    guard file.size <= UInt64(limit) else {
+        throw VerifyProblem("the file is \(file.size) bytes, more than nprec reads for it (\(limit))")
+    }
+    return try file.read(offset: 0, count: Int(file.size))
+}
+
 /// Undoes gzip as Neuroglancer would (a gzip stream, RFC 1952: browsers and
 /// `DecompressionStream("gzip")` reject zlib streams), to at most `limit` bytes. Throws a message.
 func gunzip(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {

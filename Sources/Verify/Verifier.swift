@@ -43,7 +43,7 @@ public enum Verifier {
         let infoPath = dataset.path("info")
         let spec: DatasetSpec
         do {
-            guard let bytes = try FileIO.read(infoPath) else {
+            guard let bytes = try readFile(infoPath, limit: 1 << 26) else {
                 findings.add(infoPath, .info, "missing: DEST must be a precomputed dataset directory")
                 return
             }

@@ -376,3 +376,16 @@ import Testing
         #expect(report.problems.first?.problem.contains("decompresses to more than") == true, "\(report.problems)")
     }
 }
+
+@Suite struct VerifierFileSizeTests {
+    @Test func aChunkFileLargerThanItsBoxCanBeIsBadNotRead() throws {
+        let dataset = try Datasets.make(
+            try Datasets.temporaryDirectory(), storage: StorageOptions(layout: .flat, gzip: false))
+        let path = dataset.path("1_1_1/16-20_16-18_8-10")
+        // A sparse file of 1 GiB: a 4x2x2 chunk of uint8 can take 16 bytes (2 x 16 + 1 MiB once un-gzipped).
+        #expect(truncate(path, 1 << 30) == 0)
+        let report = Verifier.verify(root: dataset.root, options: VerifyOptions())
+        #expect(report.problems.map(\.path) == [path])
+        #expect(report.problems.first?.problem.hasPrefix("the file is 1073741824 bytes") == true, "\(report.problems)")
+    }
+}
