@@ -58,6 +58,8 @@ let package = Package(
         // Volume files and other datasets as sources of the engine: convert and reencode.
         .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "Volumes"]),
         .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
+        // `nprec verify`: a dataset checked file by file as Neuroglancer reads it.
+        .target(name: "Verify", dependencies: ["Precomputed", "Encoding", "Engine", "Codecs", "Mesh"]),
         // `nprec serve`: precomputed datasets over HTTP/1.1 for Neuroglancer, on SwiftNIO.
         .target(
             name: "Serve",
@@ -73,7 +75,7 @@ let package = Package(
             name: "NPrecCLI",
             dependencies: [
                 "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "Volumes", "Mesh", "Codecs",
-                "Serve",
+                "Serve", "Verify",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // The parsers and decoders as fuzz targets, and their libFuzzer driver (`make fuzz`).
@@ -95,6 +97,7 @@ let package = Package(
         .testTarget(name: "SlicesTests", dependencies: ["Slices", "Encoding", "Precomputed", "Codecs", "Engine"]),
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pyramid", "Encoding", "Precomputed"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Encoding", "Precomputed", "Mesh", "Codecs"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]

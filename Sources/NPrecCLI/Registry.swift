@@ -9,6 +9,7 @@ public enum Registry {
         DownscaleCommand.command,
         PyramidCommand.command,
         StatsCommand.command,
+        VerifyCommand.command,
         ReencodeCommand.command,
         MeshCommand.command,
         PlanCommand.command,

@@ -41,6 +41,9 @@ MODULES.append(check_formats)
 import check_serve  # noqa: E402
 
 MODULES.append(check_serve)
+import check_verify  # noqa: E402
+
+MODULES.append(check_verify)
 
 
 def main():
