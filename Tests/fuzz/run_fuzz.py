@@ -24,7 +24,8 @@ SECONDS = int(os.environ.get("FUZZ_SECONDS") or 300)
 
 def targets():
     usage = subprocess.run([str(FUZZER)], capture_output=True, text=True,
-                           env={**os.environ, "ASAN_OPTIONS": "detect_leaks=0"}).stderr
+                           env={**os.environ, "ASAN_OPTIONS": "detect_leaks=0",
+                 "SWIFT_BACKTRACE": "enable=no"}).stderr
     names = usage.split("targets:", 1)[1].splitlines()[0].strip().split(", ")
     chosen = os.environ.get("FUZZ_TARGETS", "").split()
     return [n for n in names if not chosen or n in chosen]
@@ -49,7 +50,9 @@ def fuzz(target):
             [str(FUZZER), target, *([f"-dict={dictionary}"] if dictionary.exists() else []), f"-runs={RUNS - runs}", f"-max_total_time={int(left)}", "-timeout=10",
              "-rss_limit_mb=2048", "-malloc_limit_mb=1024", "-detect_leaks=0", "-print_final_stats=1",
              f"-artifact_prefix={artifacts}/", str(corpus), str(seeds)],
-            capture_output=True, text=True, env={**os.environ, "NPREC_FUZZ_SCRATCH": str(scratch)})
+            capture_output=True, text=True,
+            env={**os.environ, "NPREC_FUZZ_SCRATCH": str(scratch), "ASAN_OPTIONS": "detect_leaks=0",
+                 "SWIFT_BACKTRACE": "enable=no"})
         log = result.stderr
         done = re.findall(r"stat::number_of_executed_units:\s*(\d+)", log)
         runs += int(done[-1]) if done else 0
