@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev
 
-.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes
+.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz-info
 
 all: build
 
@@ -75,6 +75,11 @@ FUZZ_RUNS ?= 2000
 fuzz-volumes: deps
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_volumes.py --runs $(FUZZ_RUNS)
+
+## fuzz-info: mutate infos, chunks, shards and link CSVs of small datasets and check nprec never crashes
+fuzz-info: deps
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_info.py --runs $(FUZZ_RUNS)
 
 ## fixtures: regenerate the committed fixtures and golden files (needs the reference venv)
 fixtures: $(VENV)/.done

@@ -107,12 +107,21 @@ public enum DatasetStats {
             }
         }
         lines.append("---")
-        let chunks = stats.reduce(0) { $0 + $1.chunkCount }
-        let directories = stats.reduce(0) { $0 + $1.directoryCount }
-        let bytes = stats.reduce(0) { $0 + $1.rawBytes }
+        // Each count fits an Int (validate checks), their sums may not: 2^62 directories of
+        // two sharded scales, or raw sizes near 2^63.
+        func total(_ count: (ScaleStats) -> Int) -> String {
+            var sum = 0
+            for scale in stats {
+                let (next, overflow) = sum.addingReportingOverflow(count(scale))
+                if overflow { return "more than \(groupThousands(Int.max))" }
+                sum = next
+            }
+            return groupThousands(sum)
+        }
+        let bytes = stats.reduce(0.0) { $0 + Double($1.rawBytes) }
         lines.append(
-            "Total: \(groupThousands(chunks)) chunks, \(groupThousands(directories)) directories, "
-                + "raw uncompressed size \(readableCount(Double(bytes)))B")
+            "Total: \(total(\.chunkCount)) chunks, \(total(\.directoryCount)) directories, "
+                + "raw uncompressed size \(readableCount(bytes))B")
         return lines.joined(separator: "\n") + "\n"
     }
 }

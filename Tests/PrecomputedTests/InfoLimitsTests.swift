@@ -83,6 +83,16 @@ import Testing
         try Self.info(sharding: Self.spec(preshift: 64, minishard: 32, shard: 32)).validate(file: "info")
     }
 
+    /// Two sharded scales of 2^62 + 1 directories each: the total overflowed.
+    @Test func statsTotalsDoNotOverflow() throws {
+        var info = Self.info(sharding: Self.spec(shard: 62))
+        var second = info.scales[0]
+        second.key = "s1"
+        info.scales.append(second)
+        let report = DatasetStats.report(try DatasetStats.compute(info))
+        #expect(report.contains("Total: 2 chunks, more than 9,223,372,036,854,775,807 directories"), "\(report)")
+    }
+
     /// `nprec scales`: `Int(Double(offset))` and `Int(log2(ratio))` trapped.
     /// (the scale, the key named, whether `scales(for:)` alone refuses it too).
     @Test(arguments: [

@@ -10,7 +10,7 @@ that pass the time limit (reported apart). Each nprec process is limited to --me
 address space, so that an allocation sized by a bad value fails instead of exhausting the
 machine.
 
-    python3 Tests/fuzz/fuzz_info.py [--seed N] [--runs N] [--only info|chunk|shard|csv|fullres]
+    python3 Tests/fuzz/fuzz_info.py [--seed N] [--runs N] [--only info|chunk|shard|csv|fullres]   (make fuzz-info)
 """
 import argparse
 import gzip
@@ -115,6 +115,22 @@ def mutate_bytes(data, rng):
         data = data[:rng.randrange(len(data) + 1)]
     elif rng.random() < 0.05:
         data += bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+    return bytes(data)
+
+
+def mutate_shard_index(data, rng, info, target):
+    """Replaces one uint64 of the shard index (the start or end of a minishard index, relative
+    to the end of the shard index) by a value of random magnitude."""
+    key = target.parent.name
+    scale = next((s for s in info["scales"] if s.get("key") == key), None)
+    bits = scale.get("sharding", {}).get("minishard_bits", 0) if scale else 0
+    words = min(2 << bits, len(data) // 8)
+    if words == 0:
+        return data
+    data = bytearray(data)
+    k = rng.randrange(words)
+    value = rng.choice([0, len(data), len(data) + 1, rng.getrandbits(rng.randrange(1, 65))])
+    data[8 * k:8 * k + 8] = value.to_bytes(8, "little")
     return bytes(data)
 
 
@@ -226,7 +242,10 @@ def main():
             zipped = data[:2] == b"\x1f\x8b"
             if zipped:
                 data = gzip.decompress(data)
-            data = mutate_bytes(data, rng)
+            if kind == "shard" and rng.random() < 0.5:
+                data = mutate_shard_index(data, rng, json.loads((dest / "info").read_text()), target)
+            else:
+                data = mutate_bytes(data, rng)
             target.write_bytes(gzip.compress(data) if zipped and rng.random() < 0.9 else data)
         else:
             lines = ["1,a", "2,b,c", '3,"d,e"']
