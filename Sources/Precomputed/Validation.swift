@@ -59,7 +59,7 @@ extension VolumeInfo {
             guard let key = scale.key, !key.isEmpty else { throw check.fail("\(name).key", "missing") }
             guard !key.contains("\0") else { throw check.fail("\(name).key", "holds a NUL character") }
             guard keys.insert(key).inserted else { throw check.fail("\(name).key", "\"\(key)\" is used twice") }
-            try check.geometry(scale, name, voxelBytes: dataType.size * numChannels, dataType: dataType)
+            try check.geometry(scale, name, voxelBytes: dataType.size * numChannels)
             guard let chunkSizes = scale.chunkSizes, !chunkSizes.isEmpty else {
                 throw check.fail("\(name).chunk_sizes", "missing")
             }
@@ -131,7 +131,7 @@ extension VolumeInfo {
         guard let first = scales.first else { throw check.fail("scales", "must hold at least one scale") }
         let dataType = try check.dataType(self.dataType, allowingAny: true)
         let numChannels = try check.channels(self.numChannels, dataType: dataType)
-        try check.geometry(first, "scales[0]", voxelBytes: dataType.size * numChannels, dataType: dataType)
+        try check.geometry(first, "scales[0]", voxelBytes: dataType.size * numChannels)
         // The pyramid's factors are powers of two up to the ratio of the coarsest axis to the finest.
         if let finest = first.resolution.min(), let coarsest = first.resolution.max(), !(coarsest / finest < 0x1p62) {
             throw check.fail(
@@ -178,7 +178,7 @@ struct InfoChecker {
     }
 
     /// `size`, `resolution`, `voxel_offset`, and the bytes of the whole scale.
-    func geometry(_ scale: ScaleInfo, _ name: String, voxelBytes: Int, dataType: DataType) throws {
+    func geometry(_ scale: ScaleInfo, _ name: String, voxelBytes: Int) throws {
         try triple(scale.size, "\(name).size", lower: 1)
         guard scale.resolution.count == 3, scale.resolution.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw fail("\(name).resolution", "must be 3 finite positive numbers (nanometres)")
