@@ -12,7 +12,7 @@ WERROR      := -Xswiftc -warnings-as-errors
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev
 
-.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz sanitize
+.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz-info fuzz sanitize
 
 all: build
 
@@ -75,6 +75,11 @@ FUZZ_RUNS ?= 2000
 fuzz-volumes: deps
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_volumes.py --runs $(FUZZ_RUNS)
+
+## fuzz-info: mutate infos, chunks, shards and link CSVs of small datasets and check nprec never crashes
+fuzz-info: deps
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_info.py --runs $(FUZZ_RUNS)
 
 ## fuzz: libFuzzer on every parser and decoder (nprec-fuzz, AddressSanitizer), each for
 ## FUZZ_INPUTS inputs (10^5) or FUZZ_SECONDS (300), FUZZ_TARGETS to pick some; crashes are

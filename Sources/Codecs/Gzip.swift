@@ -38,13 +38,14 @@ public enum Gzip {
     }
 
     /// Decompresses a whole gzip or zlib stream (detected from its header); concatenated gzip
-    /// members are decoded one after the other.
-    public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
+    /// members are decoded one after the other. A stream that decodes to more than `maxSize`
+    /// bytes throws once it passes that size.
+    public static func decompress(_ bytes: [UInt8], maxSize: Int = .max) throws -> [UInt8] {
         let inflater = try Inflater()
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 4)
+        output.reserveCapacity(min(min(bytes.count, 1 << 28) * 4, maxSize))
         try bytes.withUnsafeBufferPointer { input in
-            try inflater.inflateAll(UnsafeRawBufferPointer(input), into: &output)
+            try inflater.inflateAll(UnsafeRawBufferPointer(input), into: &output, maxSize: maxSize)
         }
         return output
     }
@@ -155,7 +156,7 @@ final class Inflater: StreamDecoder {
         return (consumed, produced)
     }
 
-    func inflateAll(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws {
+    func inflateAll(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], maxSize: Int = .max) throws {
         var offset = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -164,6 +165,9 @@ final class Inflater: StreamDecoder {
                 try inflateStep(remaining, $0)
             }
             offset += consumed
+            guard produced <= maxSize - output.count else {
+                throw CodecError(library: "zlib", message: "decompresses to more than \(maxSize) bytes")
+            }
             output.append(contentsOf: buffer[0..<produced])
             if consumed == 0 && produced == 0 { break }
         }

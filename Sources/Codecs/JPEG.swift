@@ -62,7 +62,10 @@ public enum JPEG {
     /// keeps inverted). Wraps `nprec_jpeg_read_header` (`jpeg_mem_src`, `jpeg_read_header`) and
     /// `nprec_jpeg_read_pixels` (`jpeg_start_decompress`, `jpeg_read_scanlines`,
     /// `jpeg_finish_decompress`). Corrupt-data warnings, such as a premature end of the file, throw.
-    public static func decode(_ bytes: [UInt8]) throws -> (pixels: [UInt8], width: Int, height: Int, components: Int) {
+    /// An image of more than `maxPixels` pixels throws before its pixels are allocated.
+    public static func decode(
+        _ bytes: [UInt8], maxPixels: Int = .max
+    ) throws -> (pixels: [UInt8], width: Int, height: Int, components: Int) {
         try bytes.withUnsafeBufferPointer { input in
             guard let decoder = nprec_jpeg_decoder_create(input.baseAddress, input.count) else {
                 throw CodecError(library: "libjpeg", message: "out of memory")
@@ -77,6 +80,10 @@ public enum JPEG {
             var height: UInt32 = 0
             var components: Int32 = 0
             guard nprec_jpeg_read_header(decoder, &width, &height, &components) == 0 else { throw failure() }
+            guard Int(width) * Int(height) <= maxPixels else {
+                throw CodecError(
+                    library: "libjpeg", message: "the JPEG is \(width) x \(height) pixels, more than \(maxPixels)")
+            }
             let count = Int(width) * Int(height) * Int(components)
             let pixels = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 guard nprec_jpeg_read_pixels(decoder, buffer.baseAddress, count) == 0 else { throw failure() }

@@ -55,8 +55,9 @@ public enum PNG {
     /// Adam7 images are de-interlaced (`png_set_interlace_handling`). tRNS on grey or RGB images
     /// is ignored. Grey + alpha gives 2 channels. Wraps `nprec_png_read_header` (`png_read_info`,
     /// `png_read_update_info`) and `nprec_png_read_pixels` (`png_read_row`, `png_read_end`).
+    /// An image of more than `maxPixels` pixels throws before its samples are allocated.
     public static func decode(
-        _ bytes: [UInt8]
+        _ bytes: [UInt8], maxPixels: Int = .max
     ) throws -> (samples: [UInt8], width: Int, height: Int, channels: Int, bitDepth: Int) {
         try bytes.withUnsafeBufferPointer { input in
             guard let decoder = nprec_png_decoder_create(input.baseAddress, input.count) else {
@@ -73,6 +74,10 @@ public enum PNG {
             var channels: Int32 = 0
             var bitDepth: Int32 = 0
             guard nprec_png_read_header(decoder, &width, &height, &channels, &bitDepth) == 0 else { throw failure() }
+            guard Int(width) * Int(height) <= maxPixels else {
+                throw CodecError(
+                    library: "libpng", message: "the PNG is \(width) x \(height) pixels, more than \(maxPixels)")
+            }
             let count = Int(width) * Int(height) * Int(channels) * Int(bitDepth / 8)
             let samples = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 guard nprec_png_read_pixels(decoder, buffer.baseAddress, count) == 0 else { throw failure() }

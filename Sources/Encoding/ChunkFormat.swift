@@ -70,12 +70,16 @@ public struct ChunkFormat: Sendable {
 
     /// Encodes the values of a chunk of `size`.
     public func encode(_ values: [UInt8], size: [Int]) throws -> [UInt8] {
-        precondition(values.count == valueByteCount(size: size))
+        guard values.count == valueByteCount(size: size) else {
+            throw PrecomputedError.unsupported(
+                "\(values.count) bytes of values for a \(size.map(String.init).joined(separator: "x")) chunk of "
+                    + "\(channels) x \(dataType.rawValue)")
+        }
         switch encoding {
         case .raw:
             return RawCodec.encode(values)
         case .compressedSegmentation:
-            return CompressedSegmentation.encode(
+            return try CompressedSegmentation.encode(
                 values, size: size, channels: channels, dataType: dataType, blockSize: blockSize ?? [8, 8, 8])
         case .jpeg:
             return try JPEGChunk.encode(

@@ -22,24 +22,34 @@ public enum CompressedSegmentation {
     /// `blockSize` [bx, by, bz].
     ///
     /// Table and index offsets must fit in 24 bits (64 MiB per channel); `fitsOffsetLimit` says
-    /// whether every chunk of a size does. A chunk that does not fit stops the program.
+    /// whether every chunk of a size does. Throws `unsupported` for a chunk that does not fit, a
+    /// block size outside `InfoLimits`, another data type, or values that do not match `size`.
     public static func encode(
         _ values: [UInt8], size: [Int], channels: Int, dataType: DataType, blockSize: [Int]
-    ) -> [UInt8] {
-        let layout = BlockLayout(size: size, blockSize: blockSize, channels: channels)
-        precondition(
-            values.count == layout.voxels * channels * dataType.size,
-            "compressed_segmentation: \(values.count) bytes of values for \(layout.voxels) voxels x \(channels)")
+    ) throws -> [UInt8] {
+        let layout = try BlockLayout(size: size, blockSize: blockSize, channels: channels)
+        guard values.count == layout.voxels * channels * dataType.size else {
+            throw PrecomputedError.unsupported(
+                "compressed_segmentation: \(values.count) bytes of values for \(layout.voxels) voxels x \(channels)")
+        }
+        let words: [UInt8]?
         switch dataType {
         case .uint32:
             let encoder = ChunkEncoder<UInt32>(layout)
-            return values.withUnsafeBytes { encoder.encode($0) }
+            words = values.withUnsafeBytes { encoder.encode($0) }
         case .uint64:
             let encoder = ChunkEncoder<UInt64>(layout)
-            return values.withUnsafeBytes { encoder.encode($0) }
+            words = values.withUnsafeBytes { encoder.encode($0) }
         default:
-            preconditionFailure("compressed_segmentation holds uint32 or uint64 values, not \(dataType.rawValue)")
+            throw PrecomputedError.unsupported(
+                "compressed_segmentation holds uint32 or uint64 values, not \(dataType.rawValue)")
         }
+        guard let words else {
+            throw PrecomputedError.unsupported(
+                "compressed_segmentation: a channel of a \(size.map(String.init).joined(separator: "x")) chunk passes "
+                    + "the format's 64 MiB offset limit; use smaller chunks")
+        }
+        return words
     }
 
     /// Decodes, validating every offset, length and bit width: a corrupt chunk throws
@@ -51,19 +61,21 @@ public enum CompressedSegmentation {
     public static func decode(
         _ bytes: [UInt8], size: [Int], channels: Int, dataType: DataType, blockSize: [Int], path: String
     ) throws -> [UInt8] {
-        let layout = BlockLayout(size: size, blockSize: blockSize, channels: channels)
+        let layout = try BlockLayout(size: size, blockSize: blockSize, channels: channels)
         switch dataType {
         case .uint32: return try decode(bytes, layout, UInt32.self, path: path)
         case .uint64: return try decode(bytes, layout, UInt64.self, path: path)
         default:
-            preconditionFailure("compressed_segmentation holds uint32 or uint64 values, not \(dataType.rawValue)")
+            throw PrecomputedError.unsupported(
+                "compressed_segmentation holds uint32 or uint64 values, not \(dataType.rawValue)")
         }
     }
 
     /// Whether every chunk of `size` encodes within the format's 24-bit offsets, whatever its
-    /// values (the worst case: as many distinct values per block as the block has voxels).
+    /// values (the worst case: as many distinct values per block as the block has voxels); false
+    /// for sizes `BlockLayout` refuses.
     public static func fitsOffsetLimit(size: [Int], dataType: DataType, blockSize: [Int]) -> Bool {
-        let layout = BlockLayout(size: size, blockSize: blockSize, channels: 1)
+        guard let layout = try? BlockLayout(size: size, blockSize: blockSize, channels: 1) else { return false }
         let distinct = min(layout.blockVoxels, layout.maxVoxelsInBlock)
         let bits = encodedBits(distinct: distinct)
         let perBlock = valueWords(bits: bits, blockVoxels: layout.blockVoxels) + distinct * dataType.size / 4
@@ -101,18 +113,35 @@ struct BlockLayout {
     let gx: Int, gy: Int, gz: Int
     let channels: Int
 
-    init(size: [Int], blockSize: [Int], channels: Int) {
-        precondition(size.count == 3 && size.allSatisfy { $0 > 0 }, "chunk size must be 3 positive numbers: \(size)")
-        precondition(
-            blockSize.count == 3 && blockSize.allSatisfy { $0 > 0 },
-            "compressed_segmentation block size must be 3 positive numbers: \(blockSize)")
-        precondition(channels > 0, "a chunk has at least one channel")
+    /// Throws `unsupported` unless the sizes are positive, a chunk's values (all channels, 8
+    /// bytes a value at the least) fit `InfoLimits.maxChunkBytes` and a block `InfoLimits.maxBlockVoxels`, which
+    /// keeps every `bits * blockVoxels`, table index and offset within 32 bits.
+    init(size: [Int], blockSize: [Int], channels: Int) throws {
+        func refuse(_ problem: String) -> PrecomputedError { .unsupported("compressed_segmentation: " + problem) }
+        guard size.count == 3, size.allSatisfy({ $0 > 0 }) else {
+            throw refuse("chunk size must be 3 positive numbers, not \(size)")
+        }
+        guard blockSize.count == 3, blockSize.allSatisfy({ $0 > 0 }) else {
+            throw refuse("block size must be 3 positive numbers, not \(blockSize)")
+        }
+        guard channels > 0 else { throw refuse("a chunk has at least one channel, not \(channels)") }
+        var bytes = 4 * channels
+        var blockVoxels = 1
+        for axis in 0..<3 {
+            let (chunk, chunkOverflow) = bytes.multipliedReportingOverflow(by: size[axis])
+            let (block, blockOverflow) = blockVoxels.multipliedReportingOverflow(by: blockSize[axis])
+            guard !chunkOverflow, chunk <= InfoLimits.maxChunkBytes else {
+                throw refuse("a chunk of \(size) voxels x \(channels) channels is too large")
+            }
+            guard !blockOverflow, block <= InfoLimits.maxBlockVoxels else {
+                throw refuse("a block of \(blockSize) voxels is more than \(InfoLimits.maxBlockVoxels)")
+            }
+            (bytes, blockVoxels) = (chunk, block)
+        }
         (sx, sy, sz) = (size[0], size[1], size[2])
         (bx, by, bz) = (blockSize[0], blockSize[1], blockSize[2])
-        (gx, gy, gz) = ((sx + bx - 1) / bx, (sy + by - 1) / by, (sz + bz - 1) / bz)
+        (gx, gy, gz) = ((sx - 1) / bx + 1, (sy - 1) / by + 1, (sz - 1) / bz + 1)
         self.channels = channels
-        // Keeps every `bits * blockVoxels` and table index within 32 bits.
-        precondition(blockVoxels <= 1 << 26, "compressed_segmentation block size \(blockSize) is too large")
     }
 
     var voxels: Int { sx * sy * sz }
@@ -222,17 +251,19 @@ private final class ChunkEncoder<Label: FixedWidthInteger & UnsignedInteger> {
         return start
     }
 
-    func encode(_ input: UnsafeRawBufferPointer) -> [UInt8] {
-        let base = input.baseAddress!
+    /// The encoded chunk, or nil when a channel passes the 24-bit offset limit.
+    func encode(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let base = input.baseAddress else { return nil }
         _ = appendZeros(layout.channels)
         for channel in 0..<layout.channels {
             words[channel] = UInt32(count).littleEndian
-            encodeChannel(base + channel * layout.voxels * MemoryLayout<Label>.size)
+            guard encodeChannel(base + channel * layout.voxels * MemoryLayout<Label>.size) else { return nil }
         }
         return [UInt8](UnsafeRawBufferPointer(start: words, count: count * 4))
     }
 
-    func encodeChannel(_ input: UnsafeRawPointer) {
+    /// False when the channel passes the 24-bit offset limit.
+    func encodeChannel(_ input: UnsafeRawPointer) -> Bool {
         let l = layout
         let channelStart = appendZeros(2 * l.blocks)
         tables.initialize(repeating: StoredTable(hash: 0, offset: 0, length: 0), count: tableCapacity)
@@ -241,10 +272,13 @@ private final class ChunkEncoder<Label: FixedWidthInteger & UnsignedInteger> {
             for y in 0..<l.gy {
                 for x in 0..<l.gx {
                     let header = channelStart + 2 * (x + l.gx * (y + l.gy * z))
-                    encodeBlock(input, x0: x * l.bx, y0: y * l.by, z0: z * l.bz, channelStart, header)
+                    guard encodeBlock(input, x0: x * l.bx, y0: y * l.by, z0: z * l.bz, channelStart, header) else {
+                        return false
+                    }
                 }
             }
         }
+        return true
     }
 
     /// The id of `value` in the current block, adding it if new.
@@ -267,7 +301,10 @@ private final class ChunkEncoder<Label: FixedWidthInteger & UnsignedInteger> {
         }
     }
 
-    func encodeBlock(_ input: UnsafeRawPointer, x0: Int, y0: Int, z0: Int, _ channelStart: Int, _ header: Int) {
+    /// False when the block's values pass the 24-bit offset limit.
+    func encodeBlock(_ input: UnsafeRawPointer, x0: Int, y0: Int, z0: Int, _ channelStart: Int, _ header: Int)
+        -> Bool
+    {
         let l = layout
         let (ax, ay, az) = (min(l.bx, l.sx - x0), min(l.by, l.sy - y0), min(l.bz, l.sz - z0))
         let stride = MemoryLayout<Label>.size
@@ -332,10 +369,7 @@ private final class ChunkEncoder<Label: FixedWidthInteger & UnsignedInteger> {
         // The packed indices.
         let valuesStart = appendZeros(CompressedSegmentation.valueWords(bits: bits, blockVoxels: blockVoxels))
         let valuesOffset = valuesStart - channelStart
-        precondition(
-            valuesOffset <= CompressedSegmentation.offsetLimit,
-            "compressed_segmentation: a channel of this chunk passes the format's 64 MiB offset limit; use smaller chunks"
-        )
+        guard valuesOffset <= CompressedSegmentation.offsetLimit else { return false }
         let target = words + valuesStart
         switch bits {
         case 1: pack(1, target)
@@ -348,6 +382,7 @@ private final class ChunkEncoder<Label: FixedWidthInteger & UnsignedInteger> {
         }
         words[header] = UInt32(truncatingIfNeeded: tableOffset | bits << 24).littleEndian
         words[header + 1] = UInt32(truncatingIfNeeded: valuesOffset).littleEndian
+        return true
     }
 
     /// Sorts `table[0..<n]`: insertion sort for short tables, else a radix sort by bytes (linear
@@ -509,9 +544,10 @@ extension CompressedSegmentation {
         let labelSize = MemoryLayout<Label>.size
         let outputCount = layout.voxels * layout.channels * labelSize
         return try bytes.withUnsafeBytes { raw in
-            let input = raw.baseAddress!
+            // Not empty: the checks above leave at least three words.
+            guard let input = raw.baseAddress else { throw bad("empty chunk") }
             return try [UInt8](unsafeUninitializedCapacity: outputCount) { output, initialized in
-                let out = UnsafeMutableRawPointer(output.baseAddress!)
+                guard let out = output.baseAddress.map(UnsafeMutableRawPointer.init) else { return }
                 for channel in 0..<layout.channels {
                     let offset = Int(
                         UInt32(littleEndian: input.loadUnaligned(fromByteOffset: 4 * channel, as: UInt32.self)))

@@ -48,7 +48,10 @@ public enum JPEGChunk {
     {
         try checkEncodable(size: size, channels: channels, plane: plane)
         let (width, height) = try imageSize(size: size, plane: plane)
-        precondition(values.count == width * height * channels, "chunk values do not match the chunk size")
+        guard values.count == width * height * channels else {
+            throw PrecomputedError.unsupported(
+                "JPEG: \(values.count) bytes of values for a \(width) x \(height) image of \(channels) channels")
+        }
         do {
             return try JPEG.encode(
                 pixels: ImageLayout.interleave(values, channels: channels, sampleSize: 1), width: width,
@@ -64,7 +67,7 @@ public enum JPEGChunk {
     public static func decode(_ bytes: [UInt8], size: [Int], channels: Int, path: String) throws -> [UInt8] {
         let image: (pixels: [UInt8], width: Int, height: Int, components: Int)
         do {
-            image = try JPEG.decode(bytes)
+            image = try JPEG.decode(bytes, maxPixels: size.reduce(1, *))
         } catch let error as CodecError {
             throw PrecomputedError.badChunk(path: path, problem: error.description)
         }
@@ -75,6 +78,7 @@ public enum JPEGChunk {
                     + "but the volume has \(channels) channel\(channels == 1 ? "" : "s")")
         }
         try ImageLayout.checkArea(width: image.width, height: image.height, size: size, kind: "JPEG", path: path)
+        try ImageLayout.checkCount(image.pixels.count, channels: channels, sampleSize: 1, kind: "JPEG", path: path)
         return ImageLayout.deinterleave(image.pixels, channels: channels, sampleSize: 1)
     }
 }
@@ -105,8 +109,10 @@ public enum PNGChunk {
             throw PrecomputedError.unsupported("a chunk size has 3 values, not \(size.count)")
         }
         let (width, height) = (size[0], size[1] * size[2])
-        precondition(
-            values.count == width * height * channels * dataType.size, "chunk values do not match the chunk size")
+        guard values.count == width * height * channels * dataType.size else {
+            throw PrecomputedError.unsupported(
+                "PNG: \(values.count) bytes of values for a \(width) x \(height) image of \(channels) channels")
+        }
         do {
             return try PNG.encode(
                 samples: ImageLayout.interleave(values, channels: channels, sampleSize: dataType.size), width: width,
@@ -124,7 +130,7 @@ public enum PNGChunk {
     ) throws -> [UInt8] {
         let image: (samples: [UInt8], width: Int, height: Int, channels: Int, bitDepth: Int)
         do {
-            image = try PNG.decode(bytes)
+            image = try PNG.decode(bytes, maxPixels: size.reduce(1, *))
         } catch let error as CodecError {
             throw PrecomputedError.badChunk(path: path, problem: error.description)
         }
@@ -139,6 +145,8 @@ public enum PNGChunk {
                     + "but the volume has \(channels)")
         }
         try ImageLayout.checkArea(width: image.width, height: image.height, size: size, kind: "PNG", path: path)
+        try ImageLayout.checkCount(
+            image.samples.count, channels: channels, sampleSize: dataType.size, kind: "PNG", path: path)
         return ImageLayout.deinterleave(image.samples, channels: channels, sampleSize: dataType.size)
     }
 }
@@ -152,6 +160,15 @@ enum ImageLayout {
                 path: path,
                 problem: "\(kind) image is \(width) x \(height) = \(width * height) pixels, but a "
                     + "\(size.map(String.init).joined(separator: "x")) chunk has \(voxels) voxels")
+        }
+    }
+
+    /// Throws unless a decoded image holds `channels` samples of `sampleSize` bytes per voxel.
+    static func checkCount(_ count: Int, channels: Int, sampleSize: Int, kind: String, path: String) throws {
+        guard count % (channels * sampleSize) == 0 else {
+            throw PrecomputedError.badChunk(
+                path: path,
+                problem: "\(kind) image has \(count) bytes, not a whole number of \(channels)-channel pixels")
         }
     }
 

@@ -19,7 +19,14 @@ public struct VoxelBlock: Sendable, Equatable {
 extension ScaleReader {
     /// Reads and decodes the chunks of `grid` that overlap [lower, upper) and copies the
     /// overlap into one block.
+    /// Throws `unsupported` for a region that is empty or not inside the grid.
     public func readRegion(format: ChunkFormat, lower: [Int], upper: [Int]) throws -> VoxelBlock {
+        guard lower.count == 3, upper.count == 3, (0..<3).allSatisfy({ 0 <= lower[$0] && lower[$0] < upper[$0] }),
+            (0..<3).allSatisfy({ upper[$0] <= grid.size[$0] })
+        else {
+            throw PrecomputedError.unsupported(
+                "region \(lower)..<\(upper) is not inside scale \(key) (size \(grid.size))")
+        }
         let size = (0..<3).map { upper[$0] - lower[$0] }
         let element = format.dataType.size
         var values = [UInt8](repeating: 0, count: size.reduce(1, *) * format.channels * element)
@@ -30,6 +37,10 @@ extension ScaleReader {
                 for gx in first[0]...last[0] {
                     let box = grid.box(gx, gy, gz)
                     let decoded = try format.decode(read(box), size: box.size, path: describe(box))
+                    guard decoded.count == format.valueByteCount(size: box.size) else {
+                        throw PrecomputedError.badChunk(
+                            path: describe(box), problem: "decodes to \(decoded.count) bytes, not the chunk's")
+                    }
                     // Chunk-relative start of the overlap, and region-relative start.
                     let chunkLower = [gx * grid.chunkSize[0], gy * grid.chunkSize[1], gz * grid.chunkSize[2]]
                     let from = (0..<3).map { max(lower[$0], chunkLower[$0]) }

@@ -72,9 +72,11 @@ public struct TaskJournal: Sendable {
         let parts = body.split(separator: ".")
         guard parts.count == 2, let scale = Int(parts[0]), parts[1].hasPrefix("task") else { return nil }
         let task = parts[1].dropFirst(4).split(separator: "o")
-        guard task.count == 2, let index = Int(task[0]), task[1].hasPrefix("f"), let count = Int(task[1].dropFirst())
+        // The task as `--task` takes it (1 to 10^6 tasks): a mark names a file, it sizes nothing.
+        guard task.count == 2, task[1].hasPrefix("f"), scale >= 0,
+            let slice = TaskSlice("\(task[0])/\(task[1].dropFirst())")
         else { return nil }
-        return (scale, index, count)
+        return (scale, slice.index, slice.count)
     }
 
     /// FNV-1a, 64 bits, as 16 hex digits.

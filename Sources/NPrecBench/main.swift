@@ -82,14 +82,15 @@ report(
     "gzip -6 compress (uint8 image chunk)", "MB/s",
     Double(chunkVoxels) / (try measure { _ = try Gzip.compress(smoothChunk, level: 6) }) / 1e6)
 report("gzip decompress", "MB/s", Double(chunkVoxels) / (try measure { _ = try Gzip.decompress(gz) }) / 1e6)
-let cseg = CompressedSegmentation.encode(labelChunk, size: chunk, channels: 1, dataType: .uint32, blockSize: [8, 8, 8])
+let cseg = try CompressedSegmentation.encode(
+    labelChunk, size: chunk, channels: 1, dataType: .uint32, blockSize: [8, 8, 8])
 report(
     "compressed_segmentation encode uint32", "MVx/s",
     Double(chunkVoxels)
-        / measure {
-            _ = CompressedSegmentation.encode(
+        / (try measure {
+            _ = try CompressedSegmentation.encode(
                 labelChunk, size: chunk, channels: 1, dataType: .uint32, blockSize: [8, 8, 8])
-        } / 1e6)
+        }) / 1e6)
 report(
     "compressed_segmentation decode uint32", "MVx/s",
     Double(chunkVoxels)

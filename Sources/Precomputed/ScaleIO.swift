@@ -42,12 +42,18 @@ public struct ScaleReader: Sendable {
             throw FileIO.ioError(path)
         }
         defer { close(fd) }
-        let data = try ShardFile.chunk(id: id, layout: layout, path: path) { offset, count in
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw FileIO.ioError(path) }
+        let fileSize = Int(status.st_size)
+        // Reads stop at the end of the file: a corrupt index cannot size a larger buffer.
+        let data = try ShardFile.chunk(id: id, layout: layout, path: path) { offset, wanted in
+            guard offset >= 0, wanted >= 0 else { return nil }
+            let count = min(wanted, max(0, fileSize - offset))
             var bytes = [UInt8](repeating: 0, count: count)
             var done = 0
             while done < count {
                 let got = bytes.withUnsafeMutableBytes {
-                    pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done))
+                    pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset + done))
                 }
                 if got < 0 {
                     if errno == EINTR { continue }
@@ -56,7 +62,7 @@ public struct ScaleReader: Sendable {
                 if got == 0 { break }
                 done += got
             }
-            return done == 0 && count > 0 ? nil : Array(bytes[0..<done])
+            return done == 0 && wanted > 0 ? nil : Array(bytes[0..<done])
         }
         guard let data else { throw PrecomputedError.missing(path: describe(box), hint: "the shard does not hold it") }
         return data

@@ -58,19 +58,9 @@ public enum DyadicPyramid {
         if info.scales.count != 1 {
             warn("the source info JSON contains multiple scales, only the first one will be used.")
         }
-        guard full.size.count == 3, full.size.allSatisfy({ $0 > 0 }) else {
-            throw PrecomputedError.invalidInfo(
-                file: file, key: "scales[0].size", problem: "must be 3 positive integers")
-        }
-        guard full.resolution.count == 3, full.resolution.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw PrecomputedError.invalidInfo(
-                file: file, key: "scales[0].resolution", problem: "must be 3 positive numbers (nanometres)")
-        }
-        guard info.dataType != nil else {
+        try info.validateFullres(file: file)
+        guard let dataType = info.dataType, let numChannels = info.numChannels else {
             throw PrecomputedError.invalidInfo(file: file, key: "data_type", problem: "missing")
-        }
-        guard info.numChannels != nil else {
-            throw PrecomputedError.invalidInfo(file: file, key: "num_channels", problem: "missing")
         }
 
         // Encoding and type, as the reference's set_info_params.
@@ -90,36 +80,57 @@ public enum DyadicPyramid {
             }
             if full.compressedSegmentationBlockSize == nil { full.compressedSegmentationBlockSize = [8, 8, 8] }
             if info.dataType == "uint8" || info.dataType == "uint16" {
-                warn("compressed_segmentation needs uint32 or uint64: data_type \(info.dataType!) promoted to uint32")
+                warn("compressed_segmentation needs uint32 or uint64: data_type \(dataType) promoted to uint32")
                 info.dataType = "uint32"
             }
             if info.dataType != "uint32" && info.dataType != "uint64" {
-                warn("data type \(info.dataType!) is not supported by the compressed_segmentation encoding")
+                warn("data type \(dataType) is not supported by the compressed_segmentation encoding")
             }
         }
         let integerTypes = ["uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32"]
-        if info.type == "segmentation" && !integerTypes.contains(info.dataType!) {
-            warn("the dataset is of type \"segmentation\" but has a non-integer data_type (\(info.dataType!))")
+        if info.type == "segmentation", let type = info.dataType, !integerTypes.contains(type) {
+            warn("the dataset is of type \"segmentation\" but has a non-integer data_type (\(type))")
         }
-        if info.type == "segmentation" && info.numChannels != 1 {
-            warn("the dataset is of type \"segmentation\" but num_channels is \(info.numChannels!) (must be 1)")
+        if info.type == "segmentation" && numChannels != 1 {
+            warn("the dataset is of type \"segmentation\" but num_channels is \(numChannels) (must be 1)")
         }
 
         info.scales = try scales(for: full, options: options)
+        if info.scales.contains(where: { !$0.resolution.allSatisfy(\.isFinite) }) {
+            throw PrecomputedError.invalidInfo(
+                file: file, key: "scales[0].resolution",
+                problem: "\(full.resolution) nm is too large: the coarser scales' resolutions are not finite")
+        }
         if info.atType == nil { info.atType = "neuroglancer_multiscale_volume" }
         return info
     }
 
-    /// The list of scales for a full-resolution scale.
+    /// The list of scales for a full-resolution scale (its size and resolution as
+    /// `validateFullres` checks them).
     public static func scales(for full: ScaleInfo, options: ScalesOptions) throws -> [ScaleInfo] {
         let target = options.targetChunkSize
         guard target > 0, target & (target - 1) == 0 else {
             throw PrecomputedError.unsupported("the target chunk size must be a power of two, not \(target)")
         }
+        guard full.size.count == 3, full.size.allSatisfy({ (1...InfoLimits.maxCoordinate).contains($0) }),
+            full.resolution.count == 3, full.resolution.allSatisfy({ $0.isFinite && $0 > 0 }),
+            full.offset.count == 3,
+            full.offset.allSatisfy({ (-InfoLimits.maxCoordinate...InfoLimits.maxCoordinate).contains($0) })
+        else {
+            throw PrecomputedError.unsupported(
+                "a scale needs 3 positive sizes and resolutions and 3 offsets, not \(full.size), \(full.resolution) "
+                    + "and \(full.offset)")
+        }
         let targetExponent = target.trailingZeroBitCount
-        let best = full.resolution.min()!
-        let delays = full.resolution.map { Int(log2($0 / best).rounded(.toNearestOrEven)) }
-        let maxDelay = delays.max()!
+        let best = full.resolution.min() ?? 1
+        let ratios = full.resolution.map { log2($0 / best).rounded(.toNearestOrEven) }
+        // Beyond 2^62 the factors of the pyramid overflow; real voxels are never that anisotropic.
+        guard ratios.allSatisfy({ $0 <= 62 }) else {
+            throw PrecomputedError.unsupported(
+                "resolution \(full.resolution): one axis is more than 2^62 times coarser than another")
+        }
+        let delays = ratios.map { Int($0) }
+        let maxDelay = delays.max() ?? 0
         var unit = try chooseUnitForKey(best)
 
         func scale(level: Int) throws -> ScaleInfo {
@@ -127,7 +138,7 @@ public enum DyadicPyramid {
             var scale = full
             scale.resolution = (0..<3).map { full.resolution[$0] * Double(factors[$0]) }
             scale.size = (0..<3).map { (full.size[$0] - 1) / factors[$0] + 1 }
-            scale.key = formatLength(scale.resolution.min()!, factor: unit.factor, unit: unit.name)
+            scale.key = formatLength(scale.resolution.min() ?? 0, factor: unit.factor, unit: unit.name)
             if let offset = full.voxelOffset {
                 // Keep one physical origin: offset_i * res_i == offset_0 * res_0 (floor).
                 scale.voxelOffset = (0..<3).map { Int((Double(offset[$0]) / Double(factors[$0])).rounded(.down)) }
@@ -150,16 +161,17 @@ public enum DyadicPyramid {
             return scale
         }
 
-        var maxLevel = (0..<3).map { axis in
-            Int(ceil(log2(Double(full.size[axis]) / Double(target)))) - delays[axis]
-        }.max()!
+        var maxLevel =
+            (0..<3).map { axis in
+                Int(ceil(log2(Double(full.size[axis]) / Double(target)))) - delays[axis]
+            }.max() ?? 1
         if let maxScales = options.maxScales, maxScales > 0 { maxLevel = min(maxLevel, maxScales) }
         maxLevel = max(maxLevel, 1)
         var scales = try (0..<maxLevel).map { try scale(level: $0) }
         // The reference keys scales by their finest resolution in one unit; anisotropic volumes
         // can give two scales the same key (0.8 x 0.9 x 1.2 mm: "1mm" twice), which puts both
         // in one directory. Take finer units until the keys are distinct.
-        var unitIndex = lengthUnits.firstIndex { $0.name == unit.name }!
+        var unitIndex = lengthUnits.firstIndex { $0.name == unit.name } ?? 0
         while Set(scales.compactMap(\.key)).count < scales.count, unitIndex + 1 < lengthUnits.count {
             unitIndex += 1
             unit = lengthUnits[unitIndex]

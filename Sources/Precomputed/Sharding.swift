@@ -288,7 +288,13 @@ public enum ShardFile {
             throw corrupt("minishard \(minishard) index lies past the end of the file")
         }
         if layout.gzipIndex {
-            do { indexBytes = try Gzip.decompress(indexBytes) } catch { throw corrupt("minishard index: \(error)") }
+            // 24 bytes per chunk, every chunk of the scale in this minishard at the most.
+            let maxSize = 24 * layout.gridSize.reduce(1, *)
+            do {
+                indexBytes = try Gzip.decompress(indexBytes, maxSize: maxSize)
+            } catch {
+                throw corrupt("minishard index: \(error)")
+            }
         }
         guard indexBytes.count % 24 == 0 else { throw corrupt("invalid minishard index length \(indexBytes.count)") }
         let n = indexBytes.count / 24
@@ -307,7 +313,11 @@ public enum ShardFile {
                 throw corrupt("chunk \(id) lies past the end of the file")
             }
             if layout.gzipData {
-                do { return try Gzip.decompress(data) } catch { throw corrupt("chunk \(id): \(error)") }
+                do {
+                    return try Gzip.decompress(data, maxSize: Dataset.maxEncodedChunkBytes)
+                } catch {
+                    throw corrupt("chunk \(id): \(error)")
+                }
             }
             return data
         }

@@ -43,15 +43,13 @@ public struct ScaleStats: Sendable, Equatable {
 
 public enum DatasetStats {
     /// The reference's numbers: chunks, directories (`gx * (1 + gy)`, or `2^shard_bits + 1`
-    /// when sharded) and the raw size of every scale.
-    public static func compute(_ info: VolumeInfo) throws -> [ScaleStats] {
-        guard let dataType = info.dataType.flatMap(DataType.init(name:)) else {
-            throw PrecomputedError.invalidInfo(file: "info", key: "data_type", problem: "missing or unknown")
-        }
-        let channels = info.numChannels ?? 1
+    /// when sharded) and the raw size of every scale. The info is validated first (`file`
+    /// names it in errors), so every count fits its type.
+    public static func compute(_ info: VolumeInfo, file: String = "info") throws -> [ScaleStats] {
+        let spec = try info.validate(file: file)
         var result: [ScaleStats] = []
-        for scale in info.scales {
-            for chunkSize in scale.chunkSizes ?? [] {
+        for scale in spec.scales {
+            for chunkSize in scale.info.chunkSizes ?? [] {
                 let grid = ChunkGrid(size: scale.size, chunkSize: chunkSize)
                 let gridSize = grid.gridSize
                 var directories = gridSize[0] * (1 + gridSize[1])
@@ -59,28 +57,37 @@ public enum DatasetStats {
                 var chunksPerShard: Int? = nil
                 if let sharding = scale.sharding {
                     directories = (1 << min(sharding.shardBits, 62)) + 1
-                    // Shards that hold at least one chunk, and the most chunks one holds.
-                    let layout = ShardingLayout(spec: sharding, gridSize: gridSize)
-                    var counts: [UInt64: Int] = [:]
-                    for z in 0..<gridSize[2] {
-                        for y in 0..<gridSize[1] {
-                            for x in 0..<gridSize[0] {
-                                counts[layout.shard(of: layout.chunkID([x, y, z])), default: 0] += 1
-                            }
-                        }
-                    }
+                    let counts = shardSizes(layout: ShardingLayout(spec: sharding, gridSize: gridSize))
                     shardCount = counts.count
-                    chunksPerShard = counts.values.max() ?? 0
+                    chunksPerShard = counts.max() ?? 0
                 }
                 result.append(
                     ScaleStats(
-                        key: scale.key ?? "?", chunkSize: chunkSize, chunkCount: grid.chunkCount,
+                        key: scale.key, chunkSize: chunkSize, chunkCount: grid.chunkCount,
                         directoryCount: directories,
-                        rawBytes: scale.size.reduce(1, *) * dataType.size * channels,
+                        rawBytes: scale.size.reduce(spec.voxelBytes, *),
                         sharding: scale.sharding, shardCount: shardCount, chunksPerShard: chunksPerShard))
             }
         }
         return result
+    }
+
+    /// The chunk counts of the shards that hold at least one chunk.
+    static func shardSizes(layout: ShardingLayout) -> [Int] {
+        let gridSize = layout.gridSize
+        // An array of counts when the shard numbers are few, else a dictionary.
+        let shardNumbers = layout.spec.shardBits <= 20 ? 1 << layout.spec.shardBits : 0
+        var dense = [Int](repeating: 0, count: shardNumbers)
+        var sparse: [UInt64: Int] = [:]
+        for z in 0..<gridSize[2] {
+            for y in 0..<gridSize[1] {
+                for x in 0..<gridSize[0] {
+                    let shard = layout.shard(of: layout.chunkID([x, y, z]))
+                    if shardNumbers > 0 { dense[Int(shard)] += 1 } else { sparse[shard, default: 0] += 1 }
+                }
+            }
+        }
+        return shardNumbers > 0 ? dense.filter { $0 > 0 } : Array(sparse.values)
     }
 
     /// The report as `scale-stats` prints it.
@@ -100,12 +107,21 @@ public enum DatasetStats {
             }
         }
         lines.append("---")
-        let chunks = stats.reduce(0) { $0 + $1.chunkCount }
-        let directories = stats.reduce(0) { $0 + $1.directoryCount }
-        let bytes = stats.reduce(0) { $0 + $1.rawBytes }
+        // Each count fits an Int (validate checks), their sums may not: 2^62 directories of
+        // two sharded scales, or raw sizes near 2^63.
+        func total(_ count: (ScaleStats) -> Int) -> String {
+            var sum = 0
+            for scale in stats {
+                let (next, overflow) = sum.addingReportingOverflow(count(scale))
+                if overflow { return "more than \(groupThousands(Int.max))" }
+                sum = next
+            }
+            return groupThousands(sum)
+        }
+        let bytes = stats.reduce(0.0) { $0 + Double($1.rawBytes) }
         lines.append(
-            "Total: \(groupThousands(chunks)) chunks, \(groupThousands(directories)) directories, "
-                + "raw uncompressed size \(readableCount(Double(bytes)))B")
+            "Total: \(total(\.chunkCount)) chunks, \(total(\.directoryCount)) directories, "
+                + "raw uncompressed size \(readableCount(bytes))B")
         return lines.joined(separator: "\n") + "\n"
     }
 }

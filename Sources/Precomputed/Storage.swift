@@ -61,14 +61,19 @@ public struct Dataset: Sendable {
         }
     }
 
-    /// Reads one chunk in either layout, plain or gzipped. Throws `missing` when absent.
+    /// The most bytes an encoded chunk decompresses to: compressed_segmentation can take about
+    /// twice the values' bytes, so four times `InfoLimits.maxChunkBytes` leaves room to spare.
+    public static let maxEncodedChunkBytes = 4 * InfoLimits.maxChunkBytes
+
+    /// Reads one chunk in either layout, plain or gzipped. Throws `missing` when absent, and
+    /// `badChunk` when its gzip stream is corrupt or decodes to more than `maxEncodedChunkBytes`.
     public func readChunk(key: String, box: ChunkBox) throws -> [UInt8] {
         for layout in [options.layout, options.layout == .flat ? ChunkLayout.nested : .flat] {
             let base = path(layout.relativePath(key: key, box: box))
             if let bytes = try FileIO.read(base) { return bytes }
             if let bytes = try FileIO.read(base + ".gz") {
                 do {
-                    return try Gzip.decompress(bytes)
+                    return try Gzip.decompress(bytes, maxSize: Self.maxEncodedChunkBytes)
                 } catch let error as CodecError {
                     throw PrecomputedError.badChunk(path: base + ".gz", problem: error.message)
                 }

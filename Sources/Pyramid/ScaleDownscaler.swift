@@ -83,7 +83,10 @@ public struct ScaleDownscaler: Sendable {
             let block = try reader.readRegion(format: oldFormat, lower: region.lower, upper: region.upper)
             let result = Downscaler.downscale(
                 block, factors: factors, method: options.method, outsideValue: options.outsideValue)
-            precondition(result.size == box.size)
+            guard result.size == box.size else {
+                throw PrecomputedError.unsupported(
+                    "scale \(newScale.key ?? ""): chunk \(box) downscales to \(result.size), not \(box.size)")
+            }
             return result.values
         }
     }

@@ -16,7 +16,7 @@ enum StatsCommand {
     @Sendable static func run(_ invocation: Invocation) throws -> Int32 {
         let dataset = Dataset(root: invocation.positionals[0])
         let info = try dataset.readInfo(hint: "write it with 'nprec scales' or 'nprec pyramid'")
-        Console.out(DatasetStats.report(try DatasetStats.compute(info)), terminator: "")
+        Console.out(DatasetStats.report(try DatasetStats.compute(info, file: dataset.path("info"))), terminator: "")
         return 0
     }
 }
