@@ -50,32 +50,6 @@ public enum Gzip {
         return output
     }
 
-    /// `decompress`, but throws as soon as the output would pass `limit` bytes, so that a small
-    /// stream cannot make the caller allocate what it claims (a bound the caller knows, such as
-    /// the most a chunk can hold).
-    public static func decompress(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
-        let inflater = try Inflater()
-        var output: [UInt8] = []
-        output.reserveCapacity(min(bytes.count * 4, limit))
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        try bytes.withUnsafeBytes { input in
-            var offset = 0
-            while true {
-                let (consumed, produced) = try buffer.withUnsafeMutableBytes {
-                    try inflater.inflateStep(UnsafeRawBufferPointer(rebasing: input[offset...]), $0)
-                }
-                offset += consumed
-                guard produced <= limit - output.count else {
-                    throw CodecError(library: "zlib", message: "decompresses to more than \(limit) bytes")
-                }
-                output.append(contentsOf: buffer[0..<produced])
-                if consumed == 0 && produced == 0 { break }
-            }
-        }
-        guard inflater.streamEnded else { throw CodecError(library: "zlib", message: "compressed data is truncated") }
-        return output
-    }
-
     /// True when `bytes` start with the gzip magic number.
     public static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
         var iterator = bytes.makeIterator()

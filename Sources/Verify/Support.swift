@@ -97,7 +97,7 @@ func gunzip(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
         throw VerifyProblem("not a gzip stream (no gzip magic number)")
     }
     do {
-        return try Gzip.decompress(bytes, limit: limit)
+        return try Gzip.decompress(bytes, maxSize: limit)
     } catch let error as CodecError {
         throw VerifyProblem("corrupt gzip stream: \(error.message)")
     }
