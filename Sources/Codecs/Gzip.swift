@@ -39,12 +39,16 @@ public enum Gzip {
 
     /// Decompresses a whole gzip or zlib stream (detected from its header); concatenated gzip
     /// members are decoded one after the other.
-    public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
+    ///
+    /// `limit` caps the output: a stream that inflates to more bytes throws once it passes it, so
+    /// a small input cannot make this allocate more than the caller expects (deflate alone allows
+    /// up to 1032 times the input).
+    public static func decompress(_ bytes: [UInt8], limit: Int = .max) throws -> [UInt8] {
         let inflater = try Inflater()
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 4)
+        output.reserveCapacity(min(bytes.count * 4, limit))
         try bytes.withUnsafeBufferPointer { input in
-            try inflater.inflateAll(UnsafeRawBufferPointer(input), into: &output)
+            try inflater.inflateAll(UnsafeRawBufferPointer(input), into: &output, limit: limit)
         }
         return output
     }
@@ -109,12 +113,16 @@ final class Inflater: StreamDecoder {
         }
         stream.pointee.next_in = UnsafeMutablePointer(
             mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(input.count)
+        // zlib counts in 32-bit `uInt`: at most 1 GiB in and out per call (a slab of more than
+        // 4 GiB trapped here).
+        let inputCount = min(input.count, 1 << 30)
+        let outputCount = min(output.count, 1 << 30)
+        stream.pointee.avail_in = uInt(inputCount)
         stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
-        stream.pointee.avail_out = uInt(output.count)
+        stream.pointee.avail_out = uInt(outputCount)
         let status = inflate(stream, Z_NO_FLUSH)
-        let consumed = input.count - Int(stream.pointee.avail_in)
-        let produced = output.count - Int(stream.pointee.avail_out)
+        let consumed = inputCount - Int(stream.pointee.avail_in)
+        let produced = outputCount - Int(stream.pointee.avail_out)
         switch status {
         case Z_STREAM_END:
             streamEnded = true
@@ -129,7 +137,7 @@ final class Inflater: StreamDecoder {
         return (consumed, produced)
     }
 
-    func inflateAll(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws {
+    func inflateAll(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int = .max) throws {
         var offset = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -138,6 +146,9 @@ final class Inflater: StreamDecoder {
                 try inflateStep(remaining, $0)
             }
             offset += consumed
+            guard produced <= limit - output.count else {
+                throw CodecError(library: "zlib", message: "the data decompresses to more than \(limit) bytes")
+            }
             output.append(contentsOf: buffer[0..<produced])
             if consumed == 0 && produced == 0 { break }
         }
