@@ -134,7 +134,8 @@ private func collectError(_ context: UnsafeMutableRawPointer?, _ error: xmlError
     guard let context, let error else { return }
     let log = Unmanaged<ErrorLog>.fromOpaque(context).takeUnretainedValue()
     guard log.first == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-    var message = error.pointee.message.map { String(cString: $0) } ?? "error \(error.pointee.code)"
-    while message.last?.isWhitespace == true { message.removeLast() }
+    let text = error.pointee.message.map { String(cString: $0) } ?? "error \(error.pointee.code)"
+    // One line: libxml2 breaks some messages ("indicate encoding !\nBytes: 0xF3 ...").
+    let message = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     log.first = (Int(error.pointee.line), message)
 }

@@ -43,6 +43,7 @@ struct MeshRobustnessTests {
         } catch let error as MeshError {
             #expect("\(error)".hasPrefix(path + ": "), "\(error)")
             #expect("\(error)".contains(expect), "\(error)")
+            #expect(!"\(error)".contains("\n"), "\(error)")
         }
     }
 
