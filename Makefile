@@ -10,14 +10,15 @@ DEBUG_BIN   := .build/debug/nprec
 WERROR      := -Xswiftc -warnings-as-errors
 
 # pkg-config module => Debian package
-PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev
+PKGS := zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev libxml-2.0:libxml2-dev
 
-.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz-info fuzz sanitize
+.PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz-info fuzz sanitize fuzz-meshes
 
 all: build
 
-# Appends the missing build packages to $$need (pkg-config modules, libbz2 by its header since it
-# has no pkg-config file, libxml2 for FoundationXML).
+# Appends the missing build packages to $$need (pkg-config modules, libxml-2.0 among them for
+# GIfTI; libbz2 by its header since it has no pkg-config file; the libxml2 runtime that
+# FoundationXML loads, for the OME-XML of TIFF stacks).
 CHECK_BUILD = command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config"; \
 	for entry in $(PKGS); do \
 	  mod=$${entry%%:*}; pkg=$${entry\#*:}; \
@@ -75,6 +76,11 @@ FUZZ_RUNS ?= 2000
 fuzz-volumes: deps
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_volumes.py --runs $(FUZZ_RUNS)
+
+## fuzz-meshes: corrupt the mesh fixtures (GIfTI, OBJ, PLY, STL, OFF) and check nprec mesh convert never crashes
+fuzz-meshes: deps
+	$(SWIFT) build -c release $(WERROR)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/fuzz/fuzz_meshes.py --runs $(FUZZ_RUNS)
 
 ## fuzz-info: mutate infos, chunks, shards and link CSVs of small datasets and check nprec never crashes
 fuzz-info: deps

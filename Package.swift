@@ -32,6 +32,10 @@ let package = Package(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(
             name: "CNetCDF", path: "Sources/CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
+        // GIfTI's XML, parsed by libxml2 itself (errors through its structured error handler, no
+        // network, no entity expansion, no DTD loading).
+        .systemLibrary(
+            name: "CXML2", path: "Sources/CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // setjmp-guarded libjpeg/libpng calls (their errors longjmp, which Swift cannot catch).
         .target(name: "CShims", dependencies: ["CJPEG", "CPNG", "CTIFF"]),
         // libFuzzer's driver entry, declared for `nprec-fuzz` (linked only by `make fuzz`).
@@ -41,7 +45,10 @@ let package = Package(
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
         .target(
-            name: "Codecs", dependencies: ["CZlib", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF"]),
+            name: "Codecs",
+            dependencies: [
+                "CZlib", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF", "CXML2",
+            ]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
         // Chunk encodings (raw, later compressed_segmentation, JPEG, PNG) and value conversion.

@@ -86,7 +86,8 @@ public final class ByteStream {
     }
 
     /// Fills `buffer` completely and returns the number of bytes read: less than its size only
-    /// at the end of the data.
+    /// at the end of the data. A compressed stream that ends without its end marker throws (a
+    /// "truncated" error); `position` then includes the bytes put in `buffer` before it ended.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
         while filled < buffer.count {
@@ -121,6 +122,8 @@ public final class ByteStream {
             }
         }
         if let decoder, filled < buffer.count, !decoder.streamEnded {
+            // `position` counts what was delivered, for the caller's "ends after N bytes".
+            position += filled
             throw CodecError(library: decoder.library, message: "\(path): compressed data is truncated")
         }
         position += filled

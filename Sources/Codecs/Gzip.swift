@@ -110,12 +110,16 @@ final class Inflater: StreamDecoder {
         }
         stream.pointee.next_in = UnsafeMutablePointer(
             mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(input.count)
+        // zlib counts in 32-bit `uInt`: at most 1 GiB in and out per call (a slab of more than
+        // 4 GiB trapped here).
+        let inputCount = min(input.count, 1 << 30)
+        let outputCount = min(output.count, 1 << 30)
+        stream.pointee.avail_in = uInt(inputCount)
         stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
-        stream.pointee.avail_out = uInt(output.count)
+        stream.pointee.avail_out = uInt(outputCount)
         let status = inflate(stream, Z_NO_FLUSH)
-        let consumed = input.count - Int(stream.pointee.avail_in)
-        let produced = output.count - Int(stream.pointee.avail_out)
+        let consumed = inputCount - Int(stream.pointee.avail_in)
+        let produced = outputCount - Int(stream.pointee.avail_out)
         switch status {
         case Z_STREAM_END:
             streamEnded = true

@@ -1,10 +1,6 @@
 import Codecs
 import Foundation
 
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
-
 /// GIfTI surfaces (`.gii`): the one `NIFTI_INTENT_POINTSET` array (vertices, millimetres) and
 /// the one `NIFTI_INTENT_TRIANGLE` array, in any encoding the format defines (ASCII,
 /// Base64Binary, GZipBase64Binary, ExternalFileBinary), either byte order and either index
@@ -46,68 +42,50 @@ public enum GIfTI {
 
     // MARK: XML
 
+    /// The data arrays of the document, each with the range of its `<Data>` content in `bytes`.
+    /// The markup (without the data, see `GIfTIScan`) is parsed by libxml2 through `XML.parse`:
+    /// FoundationXML's `XMLParser` crashed on a corrupted attribute name, libxml2 reports an error.
     static func parse(_ bytes: [UInt8], path: String) throws -> [DataArray] {
         let scan = GIfTIScan(bytes)
-        let parser = XMLParser(data: Data(scan.skeleton))
-        let collector = Collector(dataRanges: scan.dataRanges)
-        parser.delegate = collector
-        parser.shouldResolveExternalEntities = false
-        let ok = parser.parse()
-        if let error = collector.error { throw MeshError.malformed(file: path, location: "", problem: error) }
-        guard ok else {
-            let detail = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "parse error"
+        let root: XML.Element
+        do {
+            root = try XML.parse(scan.skeleton, name: path)
+        } catch let error as CodecError {
+            var detail = error.message
+            if detail.hasPrefix(path + ": ") { detail.removeFirst(path.count + 2) }
+            var location = ""
+            if detail.hasPrefix("line "), let colon = detail.firstIndex(of: ":") {
+                location = String(detail[..<colon])
+                detail = String(detail[colon...].dropFirst().drop(while: { $0 == " " }))
+            }
+            throw MeshError.malformed(file: path, location: location, problem: "not well-formed XML (\(detail))")
+        }
+        guard root.name == "GIFTI" else {
             throw MeshError.malformed(
-                file: path, location: "line \(parser.lineNumber)", problem: "not well-formed XML (\(detail))")
+                file: path, location: "line \(root.line)",
+                problem: "not a GIfTI file (the root element is <\(root.name)>, not <GIFTI>)")
         }
-        guard collector.sawRoot else {
-            throw MeshError.malformed(file: path, location: "", problem: "not a GIfTI file (no <GIFTI> element)")
-        }
-        guard collector.sawEnd else {
-            throw MeshError.malformed(
-                file: path, location: "line \(parser.lineNumber)",
-                problem: "not well-formed XML (no closing </GIFTI>: truncated?)")
-        }
-        return collector.arrays
-    }
-
-    /// Collects the data arrays while the XML parser runs over the skeleton, and gives each
-    /// its `<Data>` content from the scan (the n-th `<Data>` element has the n-th range).
-    final class Collector: NSObject, XMLParserDelegate {
+        // The n-th `<Data>` element of the document has the n-th range of the scan.
         var arrays: [DataArray] = []
-        var sawRoot = false
-        var sawEnd = false
-        var error: String?
-        private let dataRanges: [Range<Int>]
-        private var dataElements = 0
-
-        init(dataRanges: [Range<Int>]) { self.dataRanges = dataRanges }
-
-        func parser(
-            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-            qualifiedName: String?, attributes: [String: String] = [:]
-        ) {
-            switch elementName {
-            case "GIFTI":
-                sawRoot = true
+        var dataElements = 0
+        var problem: String?
+        root.forEach { element in
+            switch element.name {
             case "DataArray":
-                arrays.append(DataArray(number: arrays.count, attributes: attributes))
+                arrays.append(DataArray(number: arrays.count, attributes: element.attributes))
             case "Data":
-                if dataElements < dataRanges.count, !arrays.isEmpty, arrays[arrays.count - 1].data == nil {
-                    arrays[arrays.count - 1].data = dataRanges[dataElements]
-                } else if dataElements >= dataRanges.count {
-                    error = "a <Data> element the scan did not find (malformed markup)"
+                if dataElements < scan.dataRanges.count, !arrays.isEmpty, arrays[arrays.count - 1].data == nil {
+                    arrays[arrays.count - 1].data = scan.dataRanges[dataElements]
+                } else if dataElements >= scan.dataRanges.count {
+                    problem = "a <Data> element the scan did not find (malformed markup)"
                 }
                 dataElements += 1
             default:
                 break
             }
         }
-
-        func parser(
-            _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?
-        ) {
-            if elementName == "GIFTI" { sawEnd = true }
-        }
+        if let problem { throw MeshError.malformed(file: path, location: "", problem: problem) }
+        return arrays
     }
 
     // MARK: Data arrays
@@ -170,6 +148,11 @@ public enum GIfTI {
         }
 
         let text = GIfTIScan.characterData(file, array.data ?? 0..<0)
+        // Nothing is sized from Dim0 beyond the bytes present (a Dim0 of 2000000000 allocated 48 GB):
+        // ASCII reserves at most a value per two characters, base64 decodes to at most 3/4 of its
+        // text before the exact size check, and gzip data is checked against deflate's bound, then
+        // inflated no further than the declared size.
+        let dataBytes = count * type.size
         var values: Values
         var rowsAsLines = false
         switch encoding {
@@ -183,8 +166,15 @@ public enum GIfTI {
             } else {
                 bytes = base64Decode(text)
                 if encoding == .gzipBase64 {
+                    // Deflate expands at most 1032 times (RawCompression.maximumExpansion in Volumes).
+                    let (most, overflow) = bytes.count.multipliedReportingOverflow(by: 1032)
+                    guard overflow || dataBytes <= most else {
+                        throw fail(
+                            "Dim0 = \(rows) declares \(count) \(type.name) values (\(dataBytes) bytes), but "
+                                + "\(bytes.count) bytes of GZipBase64Binary data expand to at most \(most)")
+                    }
                     do {
-                        bytes = try Gzip.decompress(bytes)
+                        bytes = try Gzip.decompress(bytes, maxSize: dataBytes)
                     } catch let error as CodecError {
                         throw fail("GZipBase64Binary data does not decompress (\(error.message))")
                     }
@@ -251,7 +241,9 @@ public enum GIfTI {
         fail: (String) -> MeshError
     ) throws -> (Values, Bool) {
         var values = Values()
-        if integer { values.integers.reserveCapacity(count) } else { values.doubles.reserveCapacity(count) }
+        // Each value takes at least one character and a separator: `count` comes from Dim0.
+        let expected = min(count, text.count / 2 + 1)
+        if integer { values.integers.reserveCapacity(expected) } else { values.doubles.reserveCapacity(expected) }
         var rowsAsLines = true
         try Text.forEachLine(text) { _, line in
             let words = Text.words(line)

@@ -36,6 +36,12 @@ public enum OFF {
                 guard words.count >= 2, let vertices = Text.integer(words[words.startIndex]),
                     let faces = Text.integer(words[words.startIndex + 1]), vertices >= 0, faces >= 0
                 else { throw fail("expected the counts: vertices faces edges") }
+                // Each vertex and face takes a line of at least two bytes.
+                guard vertices <= bytes.count / 2, faces <= bytes.count / 2 else {
+                    throw fail(
+                        "\(vertices) vertices and \(faces) faces cannot fit in the file's \(bytes.count) bytes "
+                            + "(truncated file or corrupt counts)")
+                }
                 vertexCount = vertices
                 faceCount = faces
                 positions.reserveCapacity(vertices * 3)

@@ -51,6 +51,23 @@ public enum PLY {
             }
         }
 
+        // Every value takes at least one byte (binary) or character (ASCII): counts the body cannot
+        // hold are refused before they size anything.
+        let bodyBytes = bytes.count - header.bodyStart
+        var leastBytes = 0
+        for element in header.elements {
+            let (records, overflow) = element.count.multipliedReportingOverflow(by: element.properties.count)
+            let (sum, overflowSum) = leastBytes.addingReportingOverflow(records)
+            guard !overflow, !overflowSum, sum <= bodyBytes else {
+                throw MeshError.malformed(
+                    file: path, location: "header",
+                    problem: "element '\(element.name)' declares \(element.count) records of "
+                        + "\(element.properties.count) properties, more than the \(bodyBytes) bytes after the header "
+                        + "can hold (truncated file or corrupt count)")
+            }
+            leastBytes = sum
+        }
+
         var body: any RecordSource =
             header.format == .ascii
             ? ASCIIRecords(bytes: bytes, offset: header.bodyStart, path: path, firstLine: header.lines + 1)
@@ -66,7 +83,8 @@ public enum PLY {
             if isVertex { positions.reserveCapacity(element.count * 3) }
             if isFace { triangles.reserveCapacity(element.count * 3) }
             var xyz = [0.0, 0.0, 0.0]
-            for record in 0..<element.count {
+            // An element without properties has no bytes to read.
+            for record in 0..<(element.properties.isEmpty ? 0 : element.count) {
                 for (index, property) in element.properties.enumerated() {
                     if let countType = property.countType {
                         let count = try body.integer(countType, what: "\(element.name) \(record) list count")

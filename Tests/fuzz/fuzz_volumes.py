@@ -1,8 +1,9 @@
 """Mutation fuzzing of the volume readers: takes the committed fixtures of every format
-(Fixtures/volumes: MGH/MGZ, MINC1/2, Analyze, AFNI, PAR/REC, NRRD), corrupts their headers
-(random bytes, extreme integers, deleted runs, truncation; gzip files are corrupted inside the
-stream), and runs `nprec info` (then `scales` and `convert` when info accepts the file). Any exit
-other than 0, 1 or 4, or a crash report, is kept under the work directory and counted.
+(Fixtures/volumes: MGH/MGZ, MINC1/2, Analyze, AFNI, PAR/REC, NRRD; Fixtures/nifti: .nii, .nii.gz,
+.hdr/.img), corrupts their headers (random bytes, extreme integers, deleted runs, truncation, huge
+NIfTI dimensions; gzip files are corrupted inside the stream, and sometimes cut short), and runs
+`nprec info` (then `scales` and `convert` when info accepts the file). Any exit other than 0, 1
+or 4, a crash report or a hang, is kept under the work directory and counted.
 
     python3 Tests/fuzz/fuzz_volumes.py [--seed N] [--runs N] [--only FORMAT]      (make fuzz-volumes)
 """
@@ -18,6 +19,7 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NPREC = os.environ.get("NPREC_BIN") or str(ROOT / ".build/release/nprec")
 FIXTURES = ROOT / "Fixtures" / "volumes"
+NIFTI = ROOT / "Fixtures" / "nifti"
 HEADERS = (".mgz", ".mgh", ".mnc", ".head", ".par", ".nrrd", ".nhdr", ".hdr")
 TEXT = (".par", ".head", ".nhdr", ".nrrd")
 
@@ -46,6 +48,22 @@ def mutate(data, rng, text, span):
     return data
 
 
+def is_nifti(path):
+    name = path.name.lower()
+    return name.endswith((".nii", ".nii.gz")) or (path.parent == NIFTI and name.endswith(".hdr"))
+
+
+def huge_dims(data, rng):
+    """Sets NIfTI-1 dim[1...3] (int16s at byte 42) to large values, keeping the byte order."""
+    if len(data) < 348 or data[:4] not in (b"\x5c\x01\0\0", b"\0\0\x01\x5c"):
+        return data
+    little = data[0] == 0x5c
+    for axis in range(3):
+        value = rng.choice([20000, 32767, 1000, rng.randrange(1, 32768)])
+        data[42 + 2 * axis:44 + 2 * axis] = value.to_bytes(2, "little" if little else "big")
+    return data
+
+
 def failed(result):
     return result.returncode not in (0, 1, 4) or "crashed" in result.stderr or "Fatal error" in result.stderr
 
@@ -55,12 +73,16 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--span", type=int, default=600, help="bytes of a binary file that may be corrupted")
-    parser.add_argument("--only", default="", help="only fixtures under Fixtures/volumes/ONLY (minc, mgh, ...)")
+    parser.add_argument("--only", default="", help="only fixtures under Fixtures/volumes/ONLY (minc, mgh, ...), "
+                        "or nifti for Fixtures/nifti")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds before a run counts as hung")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sources = sorted(p for p in FIXTURES.rglob("*")
                      if p.is_file() and p.suffix.lower() in HEADERS and p.stat().st_size < 400_000
                      and p.relative_to(FIXTURES).parts[0].startswith(args.only))
+    if "nifti".startswith(args.only):
+        sources += sorted(p for p in NIFTI.iterdir() if p.is_file() and is_nifti(p) and p.stat().st_size < 400_000)
     base = pathlib.Path(tempfile.mkdtemp(prefix="nprec-fuzz-"))
     crashes = accepted = 0
     for run in range(args.runs):
@@ -78,12 +100,22 @@ def main():
                 data = bytearray(gzip.decompress(bytes(data)))
             except (OSError, EOFError):
                 continue
-        data = mutate(data, rng, source.suffix.lower() in TEXT, args.span)
-        target.write_bytes(gzip.compress(bytes(data)) if compressed else bytes(data))
+        if is_nifti(source) and rng.random() < 0.3:
+            data = huge_dims(data, rng)
+        else:
+            data = mutate(data, rng, source.suffix.lower() in TEXT, args.span)
+        stored = gzip.compress(bytes(data)) if compressed else bytes(data)
+        if compressed and rng.random() < 0.2:
+            stored = stored[:rng.randrange(10, len(stored) + 1)]  # a stream that ends early
+        target.write_bytes(stored)
         steps = [["info", target, work / "out"], ["scales", work / "out" / "info_fullres.json", work / "out"],
                  ["convert", target, work / "out", "-j", "2"]]
         for step in steps:
-            result = subprocess.run([NPREC, *map(str, step)], capture_output=True, text=True, timeout=300)
+            try:
+                result = subprocess.run([NPREC, *map(str, step)], capture_output=True, text=True,
+                                        timeout=args.timeout)
+            except subprocess.TimeoutExpired:  # a hang counts as a crash
+                result = subprocess.CompletedProcess(step, -999, "", f"hung: no exit after {args.timeout} s")
             if failed(result):
                 crashes += 1
                 keep = base / f"crash{crashes}"

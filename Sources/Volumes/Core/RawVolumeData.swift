@@ -32,6 +32,20 @@ public struct RawLayout: Sendable {
         self.offset = offset
     }
 
+    /// Bytes of all voxels (`dataBytes`), computed with overflow checks: nil when a product or
+    /// `offset + dataBytes` overflows, or when a size is not positive. `RawVolumeData.init` refuses
+    /// such a layout, so `voxelBytes`, `volumeBytes` and `dataBytes` cannot overflow afterwards.
+    public var checkedDataBytes: Int? {
+        guard size.count == 3, size.allSatisfy({ $0 > 0 }), volumes > 0, components > 0, offset >= 0 else { return nil }
+        var total = componentType.size
+        for factor in size + [components, volumes] {
+            let (product, overflow) = total.multipliedReportingOverflow(by: factor)
+            if overflow { return nil }
+            total = product
+        }
+        return offset.addingReportingOverflow(total).overflow ? nil : total
+    }
+
     /// Bytes of one voxel of one volume.
     public var voxelBytes: Int { componentType.size * components }
     /// Bytes of one 3-D volume.
@@ -58,12 +72,17 @@ public enum RawCompression: Sendable, Equatable {
     /// header claiming more voxels than this times the compressed size is corrupt, and refused
     /// before it sizes anything.
     ///
-    /// - gzip: deflate expands at most about 1032 times.
+    /// - gzip: 1032. A deflate block codes at most 258 bytes per length/distance pair, and the
+    ///   shortest code for a pair is 2 bits (1 bit each, in a dynamic block), so one byte yields at
+    ///   most 4 × 258 = 1032 bytes (the zlib FAQ and zlib's "technical details": "the limit is
+    ///   1032:1"); gzip headers and trailers only lower the ratio.
     /// - bzip2: 4 Mi. A block holds at most 900,000 symbols after bzip2's first run-length stage,
-    ///   which turns runs of up to 255 bytes into 5, so at most 45.9 MB of output, and costs at least
-    ///   about 20 bytes (block magic, CRC, origin pointer, symbol map, two coding tables): about
-    ///   2.3 million times at most. `bzip2` itself reaches 1.42 million on zeros (4 GiB into 3,023
-    ///   bytes), so the cap leaves room for any encoder while still refusing absurd sizes.
+    ///   which turns runs of up to 255 bytes into 5, so at most 45.9 MB of output (the
+    ///   often-quoted worst case of about 46,000,000:1 assumes a block costs one byte); a block
+    ///   costs at least its 48-bit magic, 32-bit CRC, randomised bit and 24-bit origin pointer
+    ///   (105 bits, over 13 bytes), so one compressed byte yields at most 45.9 MB / 13 ≈ 3.5
+    ///   million bytes, under 4 Mi. `bzip2` itself reaches 1.42 million on zeros (4 GiB into
+    ///   3,023 bytes).
     public var maximumExpansion: Int? {
         switch self {
         case .detect, .none: nil
@@ -112,18 +131,50 @@ public final class RawVolumeData {
         case .gzip, .bzip2: isCompressed = true
         }
         initialStream = stream
-        if !isCompressed {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                throw VolumeError(path: path, message: String(cString: strerror(errno)))
+        guard let dataBytes = layout.checkedDataBytes else {
+            throw VolumeError(
+                path: path,
+                message:
+                    "impossible dimensions: \(layout.size.map(String.init).joined(separator: "x")) voxels"
+                    + " of \(layout.components) × \(layout.componentType.size) bytes in \(layout.volumes) volumes"
+                    + " from byte \(layout.offset) cannot be addressed (the header is corrupt)")
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw VolumeError(path: path, message: String(cString: strerror(errno)))
+        }
+        let expected = layout.offset + dataBytes
+        if isCompressed {
+            // Refused before any slab is sized from the header: more bytes than the compressed
+            // data can expand to (`maximumExpansion`) means a corrupt header or a cut file.
+            let start: Int
+            let expansion: Int
+            let name: String
+            switch compression {
+            case .bzip2(let from):
+                (start, expansion, name) = (from, RawCompression.bzip2(start: 0).maximumExpansion ?? 1, "bzip2")
+            case .gzip(let from):
+                (start, expansion, name) = (from, RawCompression.gzip(start: 0).maximumExpansion ?? 1, "gzip")
+            case .detect, .none:
+                (start, expansion, name) = (0, RawCompression.gzip(start: 0).maximumExpansion ?? 1, "gzip")
             }
-            let expected = layout.offset + layout.dataBytes
+            let compressed = max(0, Int(info.st_size) - start)
+            let (limit, overflow) = compressed.multipliedReportingOverflow(by: expansion)
+            if !overflow && expected > limit {
+                throw VolumeError(
+                    path: path,
+                    message:
+                        "file is truncated or its header is corrupt: the header describes \(dataBytes) bytes of "
+                        + "voxels from byte \(layout.offset), but \(compressed) bytes of \(name) data expand to at "
+                        + "most \(limit) bytes (\(expansion) times)")
+            }
+        } else {
             if Int(info.st_size) < expected {
                 throw VolumeError(
                     path: path,
                     message:
                         "file is truncated: it has \(info.st_size) bytes, but the header describes "
-                        + "\(layout.dataBytes) bytes of voxels from byte \(layout.offset) (to byte \(expected))"
+                        + "\(dataBytes) bytes of voxels from byte \(layout.offset) (to byte \(expected))"
                 )
             }
         }
@@ -166,6 +217,9 @@ public final class RawVolumeData {
         if streams.isEmpty { try openStreams() }
         let skip = (zRange.lowerBound - nextZ) * sliceBytes
         let swap = elementSize > 1 && layout.littleEndian != (1.littleEndian == 1)
+        if isCompressed {
+            return try readCompressedSlab(zRange, sliceBytes: sliceBytes, skip: skip, swap: swap)
+        }
         if components > 1 && scratch.count < slabBytes {
             scratch = [UInt8](repeating: 0, count: slabBytes)
         }
@@ -195,6 +249,58 @@ public final class RawVolumeData {
         nextZ = zRange.upperBound
         return VolumeSlab(
             size: [nx, ny, zRange.count], channels: layout.channels, elementType: layout.componentType, bytes: bytes)
+    }
+
+    /// `readSlab` on compressed data, whose size is only known once it is decompressed: the
+    /// slab grows as its bytes arrive (`readGrowing`), so a header that claims more data than the
+    /// stream holds costs at most about twice the bytes the stream really gave before it ended.
+    private func readCompressedSlab(_ zRange: Range<Int>, sliceBytes: Int, skip: Int, swap: Bool) throws -> VolumeSlab {
+        let components = layout.components
+        let elementSize = layout.componentType.size
+        let slabBytes = sliceBytes * zRange.count
+        var bytes: [UInt8] = []
+        for (volume, stream) in streams.enumerated() {
+            if skip > 0 { try skipBytes(stream, skip, volume: volume) }
+            var part = try readGrowing(stream, slabBytes, volume: volume)
+            part.withUnsafeMutableBytes { buffer in
+                if swap { ByteOrder.swap(buffer, elementSize: elementSize) }
+            }
+            if components > 1 {
+                let interleaved = part
+                part.withUnsafeMutableBytes { target in
+                    interleaved.withUnsafeBytes { source in
+                        ByteOrder.deinterleave(source, into: target, components: components, elementSize: elementSize)
+                    }
+                }
+            }
+            if streams.count == 1 {
+                bytes = part
+            } else {
+                bytes.append(contentsOf: part)
+            }
+        }
+        nextZ = zRange.upperBound
+        return VolumeSlab(
+            size: [layout.size[0], layout.size[1], zRange.count], channels: layout.channels,
+            elementType: layout.componentType, bytes: bytes)
+    }
+
+    /// Reads `count` bytes of `stream` into an array that grows (doubling from 1 MiB, by at most
+    /// 1 GiB at a time) only as the bytes arrive.
+    private func readGrowing(_ stream: ByteStream, _ count: Int, volume: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var step = min(count, 1 << 20)
+        while bytes.count < count {
+            let start = bytes.count
+            let end = start + min(step, count - start)
+            bytes.reserveCapacity(end)
+            bytes.append(contentsOf: repeatElement(0, count: end - start))
+            try bytes.withUnsafeMutableBytes { buffer in
+                try fill(stream, UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end]), volume: volume)
+            }
+            step = min(end, 1 << 30)
+        }
+        return bytes
     }
 
     /// Reads the box `xRange` x `yRange` x `zRange` (all columns when `xRange` is nil), in any
@@ -295,18 +401,21 @@ public final class RawVolumeData {
 
     /// Fills `buffer` from `stream`, or throws naming the data file when the data ends early.
     private func fill(_ stream: ByteStream, _ buffer: UnsafeMutableRawBufferPointer, volume: Int) throws {
-        let start = stream.position
         let got: Int
         do {
             got = try stream.read(into: buffer)
         } catch let error as CodecError {
             if error.message.contains("truncated") {
-                throw truncated("the compressed data ends before byte \(start + buffer.count)", volume: volume)
+                throw truncated(
+                    "the compressed data ends after \(stream.position) of \(layout.offset + layout.dataBytes) bytes",
+                    volume: volume)
             }
             throw VolumeError(path: path, codecError: error)
         }
         if got < buffer.count {
-            throw truncated("the data ends at byte \(stream.position)", volume: volume)
+            let what = isCompressed ? "the decompressed data" : "the data"
+            throw truncated(
+                "\(what) ends after \(stream.position) of \(layout.offset + layout.dataBytes) bytes", volume: volume)
         }
     }
 

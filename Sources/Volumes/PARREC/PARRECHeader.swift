@@ -330,6 +330,15 @@ public struct PARHeader: Sendable {
                 path: path,
                 message: "slice number \(outside) is outside 1...\(maxSlices) (the maximum number of slices)")
         }
+        // Each of slices 1...maxSlices needs an image line: a larger maximum is a partial volume,
+        // refused before it sizes the count table.
+        guard maxSlices <= slices.count else {
+            throw VolumeError(
+                path: path,
+                message:
+                    "the image lines hold one or more partial volumes (not all of slices 1...\(maxSlices)): "
+                    + "a truncated recording")
+        }
         var seen = [Int](repeating: 0, count: max(maxSlices, 0) + 1)
         var volumeOf = [Int](repeating: 0, count: slices.count)
         for (row, slice) in slices.enumerated() {

@@ -126,7 +126,7 @@ struct NRRDTests {
         } throws: { error in
             guard let error = error as? VolumeError else { return false }
             return error.path == path
-                && error.message.hasPrefix("file is truncated: the compressed data ends before byte")
+                && error.message.hasPrefix("file is truncated: the compressed data ends after")
         }
     }
 
