@@ -7,17 +7,6 @@ import Precomputed
 import Pyramid
 import Volumes
 
-struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Seconds per run of `body`, best of `repeats` after one warm-up.
 func measure(repeats: Int = 5, _ body: () throws -> Void) rethrows -> Double {
     try body()
@@ -34,7 +23,7 @@ func report(_ stage: String, _ unit: String, _ value: Double) {
     print("{\"stage\":\"\(stage)\",\"unit\":\"\(unit)\",\"value\":\(String(format: "%.1f", value))}")
 }
 
-var generator = Generator(state: 42)
+var generator = SplitMix64(seed: 42)
 let side = 128
 let voxels = side * side * side
 

@@ -24,18 +24,6 @@ struct SpoolCase: CustomTestStringConvertible, Sendable {
     }
 }
 
-/// SplitMix64, so that the shuffled orders are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct ShardSpoolTests {
     static let cases: [SpoolCase] = {
         var cases: [SpoolCase] = []
@@ -75,7 +63,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     /// Encoded chunks of a grid by shard: sizes 0 to 1.5 kB, partly compressible.
     static func chunksByShard(_ layout: ShardingLayout, seed: UInt64 = 1) -> [UInt64: [(id: UInt64, data: [UInt8])]] {
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         var byShard: [UInt64: [(id: UInt64, data: [UInt8])]] = [:]
         for z in 0..<layout.gridSize[2] {
             for y in 0..<layout.gridSize[1] {
@@ -103,7 +91,7 @@ struct SeededGenerator: RandomNumberGenerator {
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let layout = ShardingLayout(spec: spoolCase.spec, gridSize: [6, 5, 4])
-        var generator = SeededGenerator(state: 42)
+        var generator = SplitMix64(seed: 42)
         for (shard, chunks) in Self.chunksByShard(layout) {
             let path = root + "/" + layout.fileName(shard: shard)
             // A level other than build's default, so that a level not passed on would show.
@@ -288,7 +276,7 @@ struct SeededGenerator: RandomNumberGenerator {
                 preshiftBits: 0, hash: "identity", minishardBits: minishardBits, shardBits: 0,
                 minishardIndexEncoding: "gzip", dataEncoding: "raw")
             let layout = ShardingLayout(spec: spec, gridSize: [4, 1, 1])
-            var generator = SeededGenerator(state: 3)
+            var generator = SplitMix64(seed: 3)
             // Sizes that are not multiples of the buffer, so the copies cross its boundaries.
             let chunks: [(id: UInt64, data: [UInt8])] = (0..<3).map { id in
                 let words = (0..<(131_073 + id * 25_001)).map { _ in generator.next() }

@@ -82,7 +82,7 @@ import Testing
     /// combination and odd size.
     @Test(arguments: [[2, 2, 2], [2, 1, 1], [1, 2, 1], [1, 1, 2], [2, 2, 1], [1, 2, 2], [2, 1, 2]])
     func integerFastPathMatchesFloat64(factors: [Int]) {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let size = [7, 6, 5]
         let count = size.reduce(1, *) * 2
         for type in [DataType.uint8, .int8, .uint16, .int16, .uint32, .int32] {
@@ -154,23 +154,11 @@ extension Array where Element == UInt8 {
     func repeated(_ times: Int) -> [UInt8] { (0..<times).flatMap { _ in self } }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct MajorityFastPathTests {
     /// The 2x2x2 fast path (even extents) against a direct count over each block.
     @Test(arguments: [DataType.uint8, .uint16, .uint32, .uint64, .int16, .float32])
     func matchesADirectCount(type: DataType) {
-        var generator = SplitMix(seed: 11)
+        var generator = SplitMix64(seed: 11)
         let size = [36, 6, 4]  // 18 outputs per row: two vector steps of 8 and a tail of 2
         let count = size.reduce(1, *) * 2
         // Few distinct values, so that ties and runs occur.
