@@ -286,9 +286,11 @@ public final class RawVolumeData {
     }
 
     /// Reads `count` bytes of `stream` into an array that grows (doubling from 1 MiB, by at most
-    /// 1 GiB at a time) only as the bytes arrive.
+    /// 1 GiB at a time) only as the bytes arrive. Up to 1 GiB is reserved at once: address space
+    /// only, whose pages are touched as the bytes arrive, so that the growth never copies a slab.
     private func readGrowing(_ stream: ByteStream, _ count: Int, volume: Int) throws -> [UInt8] {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(count, 1 << 30))
         var step = min(count, 1 << 20)
         while bytes.count < count {
             let start = bytes.count
