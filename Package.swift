@@ -17,6 +17,10 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         // libbz2 ships no pkg-config file: the header is in /usr/include, the library in the default path.
+        // Whole-buffer gzip (chunks, shards, mesh fragments): libdeflate.
+        .systemLibrary(
+            name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CBzip2", path: "Sources/CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
@@ -47,7 +51,7 @@ let package = Package(
         .target(
             name: "Codecs",
             dependencies: [
-                "CZlib", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF", "CXML2",
+                "CZlib", "CDeflate", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF", "CXML2",
             ]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
@@ -95,7 +99,7 @@ let package = Package(
             name: "nprec-bench", dependencies: ["Codecs", "Encoding", "Volumes", "Precomputed", "Pyramid"],
             path: "Sources/NPrecBench"),
 
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "CZlib"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PrecomputedTests", dependencies: ["Precomputed"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),

@@ -1,46 +1,59 @@
+import CDeflate
 import CZlib
+import Synchronization
 
-/// gzip (RFC 1952) and zlib (RFC 1950) through zlib.
+/// gzip (RFC 1952) and zlib (RFC 1950). Whole buffers (chunks, shards, mesh fragments) go
+/// through libdeflate, which compresses the bench's chunks about 2.5 times as fast as zlib at the
+/// same level and inflates about twice as fast; streams (`.nii.gz`, MGZ) through zlib's
+/// `Inflater` below.
 public enum Gzip {
-    /// Compresses `bytes` into one gzip member (`deflateInit2` with window bits 31).
+    /// The compression levels: 0 to 9 as zlib's (0 stores, 6 the default), and libdeflate's
+    /// slower, smaller 10 to 12.
+    public static let levels = 0...12
+
+    /// Compresses `bytes` into one gzip member.
     public static func compress(_ bytes: [UInt8], level: Int = 6) throws -> [UInt8] {
         try bytes.withUnsafeBufferPointer { try compress(UnsafeRawBufferPointer($0), level: level) }
     }
 
-    /// Compresses the bytes of `input` into one gzip member. memLevel 9 (zlib's "maximum memory
-    /// for optimal speed"): at the same level it runs about 15% faster than the default 8 and
-    /// gives files a little smaller (94.41 MB instead of 94.53 MB for the bench's image pyramid).
+    /// Compresses the bytes of `input` into one gzip member with libdeflate at `level` (0-12).
+    /// Compressors are reused across calls (one per level and thread in flight): allocating one
+    /// costs as much as compressing a small chunk.
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int = 6) throws -> [UInt8] {
-        var stream = z_stream()
-        let status = deflateInit2_(
-            &stream, Int32(level), Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY,
-            zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else {
-            throw CodecError(library: "zlib", message: "deflateInit2 failed (\(status))")
+        guard levels.contains(level) else {
+            throw CodecError(library: "libdeflate", message: "compression level \(level) is not in 0...12")
         }
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, uLong(input.count)))
-        var output = [UInt8](repeating: 0, count: bound)
-        let produced: Int = try output.withUnsafeMutableBufferPointer { out in
-            stream.next_in = UnsafeMutablePointer(
-                mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            stream.avail_in = uInt(input.count)
-            stream.next_out = out.baseAddress
-            stream.avail_out = uInt(out.count)
-            let result = deflate(&stream, Z_FINISH)
-            guard result == Z_STREAM_END else {
-                throw CodecError(library: "zlib", message: "deflate failed (\(result))")
+        let compressor = try DeflatePool.compressor(level: level)
+        defer { DeflatePool.release(compressor, level: level) }
+        let bound = libdeflate_gzip_compress_bound(compressor.pointer, input.count)
+        // libdeflate reads no input for an empty buffer but wants a pointer.
+        var byte: UInt8 = 0
+        let output = withUnsafeMutablePointer(to: &byte) { dummy in
+            [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+                count = libdeflate_gzip_compress(
+                    compressor.pointer, input.baseAddress ?? UnsafeRawPointer(dummy), input.count,
+                    buffer.baseAddress, bound)
             }
-            return Int(stream.total_out)
         }
-        output.removeSubrange(produced...)
+        guard !output.isEmpty else {
+            throw CodecError(library: "libdeflate", message: "gzip compression failed")
+        }
         return output
     }
 
     /// Decompresses a whole gzip or zlib stream (detected from its header); concatenated gzip
     /// members are decoded one after the other. A stream that decodes to more than `maxSize`
     /// bytes throws once it passes that size.
+    ///
+    /// gzip goes through libdeflate, which needs room for the whole member up front: the size
+    /// that the last member's trailer states (exact for one member under 4 GiB) is the first
+    /// guess, bounded by `maxSize` and by deflate's largest expansion (1032 to 1); a guess too
+    /// small is doubled. Data that libdeflate rejects is decoded again by zlib, whose error
+    /// says what is wrong (truncated, corrupt).
     public static func decompress(_ bytes: [UInt8], maxSize: Int = .max) throws -> [UInt8] {
+        if isGzip(bytes), let output = try bytes.withUnsafeBytes({ try inflateMembers($0, maxSize: maxSize) }) {
+            return output
+        }
         let inflater = try Inflater()
         var output: [UInt8] = []
         output.reserveCapacity(min(min(bytes.count, 1 << 28) * 4, maxSize))
@@ -54,6 +67,82 @@ public enum Gzip {
     public static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
         var iterator = bytes.makeIterator()
         return iterator.next() == 0x1f && iterator.next() == 0x8b
+    }
+
+    /// The gzip members of `input` through libdeflate; nil when libdeflate rejects the data.
+    private static func inflateMembers(_ input: UnsafeRawBufferPointer, maxSize: Int) throws -> [UInt8]? {
+        let decompressor = try DeflatePool.decompressor()
+        defer { DeflatePool.release(decompressor) }
+        // The trailer's ISIZE: the uncompressed size modulo 2^32 of the last member.
+        let stated =
+            input.count >= 18
+            ? Int(input.loadUnaligned(fromByteOffset: input.count - 4, as: UInt32.self).littleEndian) : 0
+        var output: [UInt8] = []
+        var offset = 0
+        while offset < input.count {
+            let member = UnsafeRawBufferPointer(rebasing: input[offset...])
+            let room = maxSize - output.count
+            let possible = member.count.multipliedReportingOverflow(by: 1032)
+            let largest = possible.overflow ? room : min(room, possible.partialValue + 64)
+            var capacity = min(largest, max(offset == 0 ? stated : 0, member.count * 4, 1 << 12))
+            while true {
+                var consumed = 0
+                var status = LIBDEFLATE_SUCCESS
+                let piece = [UInt8](unsafeUninitializedCapacity: max(capacity, 1)) { buffer, count in
+                    var produced = 0
+                    status = libdeflate_gzip_decompress_ex(
+                        decompressor.pointer, member.baseAddress, member.count, buffer.baseAddress, capacity,
+                        &consumed, &produced)
+                    count = status == LIBDEFLATE_SUCCESS ? produced : 0
+                }
+                if status == LIBDEFLATE_INSUFFICIENT_SPACE {
+                    guard capacity < largest else {
+                        if largest < room { return nil }
+                        throw CodecError(library: "zlib", message: "decompresses to more than \(maxSize) bytes")
+                    }
+                    capacity = capacity > largest / 2 ? largest : capacity * 2
+                    continue
+                }
+                guard status == LIBDEFLATE_SUCCESS else { return nil }
+                output += piece
+                offset += consumed
+                break
+            }
+        }
+        return output
+    }
+}
+
+/// libdeflate compressors (per level) and decompressors kept for reuse across calls and
+/// threads: a pool grows to the number of calls in flight at once.
+private enum DeflatePool {
+    struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
+
+    private static let compressors = Mutex<[Int: [Handle]]>([:])
+    private static let decompressors = Mutex<[Handle]>([])
+
+    static func compressor(level: Int) throws -> Handle {
+        if let handle = compressors.withLock({ $0[level]?.popLast() }) { return handle }
+        guard let pointer = libdeflate_alloc_compressor(Int32(level)) else {
+            throw CodecError(library: "libdeflate", message: "cannot allocate a compressor")
+        }
+        return Handle(pointer: pointer)
+    }
+
+    static func release(_ handle: Handle, level: Int) {
+        compressors.withLock { $0[level, default: []].append(handle) }
+    }
+
+    static func decompressor() throws -> Handle {
+        if let handle = decompressors.withLock({ $0.popLast() }) { return handle }
+        guard let pointer = libdeflate_alloc_decompressor() else {
+            throw CodecError(library: "libdeflate", message: "cannot allocate a decompressor")
+        }
+        return Handle(pointer: pointer)
+    }
+
+    static func release(_ handle: Handle) {
+        decompressors.withLock { $0.append(handle) }
     }
 }
 

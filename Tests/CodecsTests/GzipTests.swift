@@ -1,15 +1,62 @@
+import CZlib
 import Foundation
 import Testing
 
 @testable import Codecs
 
 @Suite struct GzipTests {
-    @Test(arguments: [0, 1, 6, 9])
+    @Test(arguments: [0, 1, 6, 9, 10, 12])
     func roundTrip(level: Int) throws {
         let data = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 7 / 13) }
         let compressed = try Gzip.compress(data, level: level)
         #expect(Gzip.isGzip(compressed))
         #expect(try Gzip.decompress(compressed) == data)
+    }
+
+    @Test func levelsOutsideZeroToTwelveFail() {
+        #expect(throws: CodecError.self) { try Gzip.compress([1, 2, 3], level: 13) }
+        #expect(throws: CodecError.self) { try Gzip.compress([1, 2, 3], level: -1) }
+    }
+
+    /// libdeflate's output is read by zlib (the `.nii.gz` and browser path) and zlib's by libdeflate.
+    @Test func zlibReadsLibdeflateAndBack() throws {
+        let data = (0..<200_000).map { UInt8(truncatingIfNeeded: ($0 / 3) ^ ($0 >> 9)) }
+        var fromZlib: [UInt8] = []
+        try Gzip.compress(data).withUnsafeBytes { try Inflater().inflateAll($0, into: &fromZlib) }
+        #expect(fromZlib == data)
+        let zlibGzip = try zlibCompress(data)
+        #expect(try Gzip.decompress(zlibGzip) == data)
+    }
+
+    /// The trailer's size is only a first guess, bounded by `maxSize`; a wrong one is an error
+    /// (both decoders check it), never a crash or an allocation of what it claims.
+    @Test(arguments: [UInt32(0), 1, 100, 0xffff_ffff])
+    func wrongTrailerSize(stated: UInt32) throws {
+        let data = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 7 / 13) }
+        var compressed = try Gzip.compress(data)
+        withUnsafeBytes(of: stated.littleEndian) { compressed.replaceSubrange((compressed.count - 4)..., with: $0) }
+        #expect(throws: CodecError.self) { try Gzip.decompress(compressed, maxSize: 1 << 20) }
+    }
+
+    /// The first of two members is sized from the last one's trailer: too small a guess grows.
+    @Test func firstGuessTooSmallGrows() throws {
+        let large = [UInt8](repeating: 7, count: 3 << 20)
+        let members = try Gzip.compress(large) + Gzip.compress(Array("x".utf8))
+        #expect(try Gzip.decompress(members) == large + Array("x".utf8))
+    }
+
+    @Test func maxSizeIsEnforced() throws {
+        let data = [UInt8](repeating: 7, count: 1 << 20)
+        let compressed = try Gzip.compress(data)
+        #expect(try Gzip.decompress(compressed, maxSize: 1 << 20) == data)
+        #expect {
+            _ = try Gzip.decompress(compressed, maxSize: (1 << 20) - 1)
+        } throws: { error in
+            "\(error)".contains("decompresses to more than \((1 << 20) - 1) bytes")
+        }
+        // Two members: the limit counts both.
+        #expect(throws: CodecError.self) { try Gzip.decompress(compressed + compressed, maxSize: 3 << 19) }
+        #expect(try Gzip.decompress(compressed + compressed, maxSize: 2 << 20) == data + data)
     }
 
     @Test func emptyInput() throws {
@@ -29,6 +76,34 @@ import Testing
         corrupt[20] ^= 0xff
         corrupt[21] ^= 0xff
         #expect(throws: CodecError.self) { try Gzip.decompress(corrupt) }
+        #expect {
+            _ = try Gzip.decompress(Array(compressed.prefix(compressed.count - 5)))
+        } throws: { error in
+            "\(error)".contains("truncated")
+        }
+    }
+
+    /// One gzip member written by zlib itself.
+    func zlibCompress(_ bytes: [UInt8]) throws -> [UInt8] {
+        var stream = z_stream()
+        #expect(
+            deflateInit2_(
+                &stream, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+                == Z_OK)
+        defer { deflateEnd(&stream) }
+        var input = bytes
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))))
+        let produced = input.withUnsafeMutableBufferPointer { inPointer in
+            output.withUnsafeMutableBufferPointer { outPointer in
+                stream.next_in = inPointer.baseAddress
+                stream.avail_in = uInt(inPointer.count)
+                stream.next_out = outPointer.baseAddress
+                stream.avail_out = uInt(outPointer.count)
+                #expect(deflate(&stream, Z_FINISH) == Z_STREAM_END)
+                return Int(stream.total_out)
+            }
+        }
+        return Array(output.prefix(produced))
     }
 }
 

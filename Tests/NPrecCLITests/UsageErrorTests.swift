@@ -149,7 +149,7 @@ struct UsageErrorTests {
         "Bad option values",
         arguments: [
             BadValue(
-                arguments: ["downscale", "out", "--compresslevel", "12"], option: "--compresslevel", problem: "12"),
+                arguments: ["downscale", "out", "--compresslevel", "13"], option: "--compresslevel", problem: "13"),
             BadValue(
                 arguments: ["downscale", "out", "--compresslevel", "x"], option: "--compresslevel", problem: "'x'"),
             BadValue(arguments: ["downscale", "--compresslevel=-1", "out"], option: "--compresslevel", problem: "-1"),
