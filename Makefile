@@ -10,7 +10,7 @@ DEBUG_BIN   := .build/debug/nprec
 WERROR      := -Xswiftc -warnings-as-errors
 
 # pkg-config module => Debian package
-PKGS := zlib:zlib1g-dev libdeflate:libdeflate-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev libxml-2.0:libxml2-dev
+PKGS := zlib:zlib1g-dev libdeflate:libdeflate-dev libisal:libisal-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev libxml-2.0:libxml2-dev
 
 .PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz-info fuzz sanitize fuzz-meshes
 

@@ -21,6 +21,9 @@ let package = Package(
         .systemLibrary(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
+        // Streamed gzip (`.nii.gz`, MGZ...): ISA-L's igzip.
+        .systemLibrary(
+            name: "CISAL", path: "Sources/CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         .systemLibrary(name: "CBzip2", path: "Sources/CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
@@ -51,7 +54,7 @@ let package = Package(
         .target(
             name: "Codecs",
             dependencies: [
-                "CZlib", "CDeflate", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF", "CXML2",
+                "CZlib", "CDeflate", "CISAL", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF", "CXML2",
             ]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),

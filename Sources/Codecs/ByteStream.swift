@@ -11,7 +11,7 @@ public final class ByteStream {
     /// How the bytes of the file are compressed.
     public enum Compression: Sendable, Equatable {
         case none
-        /// gzip members or a zlib stream (zlib's `inflate`).
+        /// gzip members (ISA-L's igzip) or a zlib stream (zlib's `inflate`).
         case gzip
         /// bzip2 streams (libbz2's `BZ2_bzDecompress`).
         case bzip2
@@ -55,16 +55,15 @@ public final class ByteStream {
             throw CodecError(library: "io", message: "\(path): \(message)")
         }
         block = [UInt8](repeating: 0, count: blockSize)
-        var kind = compression ?? .none
-        if compression == nil {
-            var magic: (UInt8, UInt8) = (0, 0)
-            let count = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, off_t(start)) }
-            if count == 2 && magic.0 == 0x1f && magic.1 == 0x8b { kind = .gzip }
-        }
+        var magic: (UInt8, UInt8) = (0, 0)
+        let count = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, off_t(start)) }
+        let gzipMagic = count == 2 && magic.0 == 0x1f && magic.1 == 0x8b
+        let kind = compression ?? (gzipMagic ? .gzip : .none)
         do {
             switch kind {
             case .none: decoder = nil
-            case .gzip: decoder = try Inflater()
+            // gzip through ISA-L; a zlib stream (no gzip magic) through zlib.
+            case .gzip: decoder = gzipMagic ? IgzipInflater() : try Inflater()
             case .bzip2: decoder = try Bunzipper()
             }
         } catch {

@@ -678,6 +678,36 @@ private struct ChannelDecoder<Label: FixedWidthInteger & UnsignedInteger> {
         let mustCheck = bits == 32 || b.tableLength < 1 << bits
         let stride = MemoryLayout<Label>.size
         var largest: UInt32 = 0
+        if layout.bx == 8 && bits <= 8 && !mustCheck {
+            // The usual 8-wide blocks with at most 256 labels: a row's 8 indices (8 to 64 bits,
+            // aligned to their size) are read at once, as one word or, for 8-bit indices, one
+            // 64-bit load (inside the block's values: row r ends at byte 8r + 8 <= 8 * 64).
+            let mask64 = UInt64(mask)
+            for z in 0..<b.az {
+                for y in 0..<b.ay {
+                    let row = output + (b.start + layout.sx * (y + layout.sy * z)) * stride
+                    let bit = 8 &* (y &+ layout.by &* z) &* bits
+                    let packed =
+                        bits == 8
+                        ? UInt64(
+                            littleEndian: words.loadUnaligned(
+                                fromByteOffset: b.values &* 4 &+ (bit &>> 3), as: UInt64.self))
+                        : UInt64(word(b.values &+ (bit &>> 5)) &>> UInt32(truncatingIfNeeded: bit & 31))
+                    if b.ax == 8 {
+                        for x in 0..<8 {
+                            let index = Int((packed &>> UInt64(truncatingIfNeeded: x &* bits)) & mask64)
+                            row.storeBytes(of: label(table: b.table, index), toByteOffset: x &* stride, as: Label.self)
+                        }
+                    } else {
+                        for x in 0..<b.ax {
+                            let index = Int((packed &>> UInt64(truncatingIfNeeded: x &* bits)) & mask64)
+                            row.storeBytes(of: label(table: b.table, index), toByteOffset: x &* stride, as: Label.self)
+                        }
+                    }
+                }
+            }
+            return 0
+        }
         for z in 0..<b.az {
             for y in 0..<b.ay {
                 let row = output + (b.start + layout.sx * (y + layout.sy * z)) * stride

@@ -49,6 +49,15 @@ func block(_ bytes: [UInt8], _ type: DataType) -> VoxelBlock {
 for (name, bytes, type, method) in [
     ("average uint8 2x2x2", randomU8, DataType.uint8, DownscalingMethod.average),
     ("majority uint32 2x2x2", labelBytes, DataType.uint32, DownscalingMethod.majority),
+    ("majority uint8 2x2x2", labels.map { UInt8(truncatingIfNeeded: $0) }, DataType.uint8, .majority),
+    (
+        "majority uint16 2x2x2", labels.map { UInt16(truncatingIfNeeded: $0) }.withUnsafeBytes { Array($0) },
+        DataType.uint16, .majority
+    ),
+    (
+        "majority uint64 2x2x2", labels.map { UInt64($0) << 33 | 5 }.withUnsafeBytes { Array($0) }, DataType.uint64,
+        .majority
+    ),
     ("stride uint32 2x2x2", labelBytes, DataType.uint32, DownscalingMethod.stride),
 ] {
     let input = block(bytes, type)

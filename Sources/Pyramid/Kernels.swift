@@ -36,13 +36,13 @@ public enum Downscaler {
                     }
                 case .majority:
                     switch block.dataType {
-                    case .uint8: majority(source, target, UInt8.self, geometry)
+                    case .uint8: majorityInLanes(source, target, Lanes8.self, geometry)
                     case .int8: majority(source, target, Int8.self, geometry)
-                    case .uint16: majority(source, target, UInt16.self, geometry)
+                    case .uint16: majorityInLanes(source, target, Lanes16.self, geometry)
                     case .int16: majority(source, target, Int16.self, geometry)
-                    case .uint32: majorityUInt32(source, target, geometry)
+                    case .uint32: majorityInLanes(source, target, Lanes32.self, geometry)
                     case .int32: majority(source, target, Int32.self, geometry)
-                    case .uint64: majority(source, target, UInt64.self, geometry)
+                    case .uint64: majorityInLanes(source, target, Lanes64.self, geometry)
                     case .int64: majority(source, target, Int64.self, geometry)
                     case .float32: majority(source, target, Float.self, geometry)
                     case .float64: majority(source, target, Double.self, geometry)
@@ -147,29 +147,33 @@ public enum Downscaler {
         }
     }
 
-    /// uint32 majority: full 2x2x2 blocks of even extents take the vector path.
-    static func majorityUInt32(_ source: UnsafeRawBufferPointer, _ target: UnsafeMutableRawBufferPointer, _ g: Geometry)
-    {
+    /// Unsigned majority: full 2x2x2 blocks of even extents take the vector path.
+    static func majorityInLanes<L: ModeLanes>(
+        _ source: UnsafeRawBufferPointer, _ target: UnsafeMutableRawBufferPointer, _: L.Type, _ g: Geometry
+    ) {
         let (sx, sy, sz) = (g.size[0], g.size[1], g.size[2])
-        guard g.factors == [2, 2, 2], sx % 2 == 0, sy % 2 == 0, sz % 2 == 0 else {
-            majority(source, target, UInt32.self, g)
+        guard g.factors == [2, 2, 2], sx % 2 == 0, sy % 2 == 0, sz % 2 == 0, let base = source.baseAddress,
+            let out = target.baseAddress
+        else {
+            majority(source, target, L.Scalar.self, g)
             return
         }
-        majority222UInt32(source.bindMemory(to: UInt32.self), target.bindMemory(to: UInt32.self), g)
+        majority222Lanes(base, out, L.self, g)
     }
 
-    /// 2x2x2 majority of uint32 labels (the usual segmentation type), 8 output voxels at once:
-    /// the 8 samples of each block as eight SIMD8 vectors (even and odd lanes of four 16-wide
-    /// row loads), counts from the 28 pairwise equalities, then a branch-free choice of the most
-    /// frequent, smallest on ties. Written for UInt32 alone: the same code generic over the
-    /// scalar type runs 30 times slower.
-    static func majority222UInt32(
-        _ input: UnsafeBufferPointer<UInt32>, _ output: UnsafeMutableBufferPointer<UInt32>, _ g: Geometry
+    /// 2x2x2 majority of unsigned labels, 8 output voxels at once: the 8 samples of each block as
+    /// eight 8-lane vectors (even and odd lanes of four 16-value row loads), counts from the 28
+    /// pairwise equalities, then a branch-free choice of the most frequent, smallest on ties.
+    /// The lanes are concrete SIMD types (`ModeLanes`): the same code over a generic SIMD scalar
+    /// runs 30 times slower.
+    static func majority222Lanes<L: ModeLanes>(
+        _ base: UnsafeRawPointer, _ out: UnsafeMutableRawPointer, _: L.Type, _ g: Geometry
     ) {
         let (sx, sy, sz) = (g.size[0], g.size[1], g.size[2])
         let (ox, oy, oz) = (g.outSize[0], g.outSize[1], g.outSize[2])
-        let base = UnsafeRawPointer(input.baseAddress!)
-        let stride = MemoryLayout<UInt32>.stride
+        let input = base.assumingMemoryBound(to: L.Scalar.self)
+        let output = out.assumingMemoryBound(to: L.Scalar.self)
+        let stride = MemoryLayout<L.Scalar>.stride
         var o = 0
         for c in 0..<g.channels {
             for z in 0..<oz {
@@ -179,70 +183,12 @@ public enum Downscaler {
                     var x = 0
                     while x + 8 <= ox {
                         let a = 2 * x
-                        let w0 = (base + (rows.0 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
-                        let w1 = (base + (rows.1 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
-                        let w2 = (base + (rows.2 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
-                        let w3 = (base + (rows.3 + a) * stride).loadUnaligned(as: SIMD16<UInt32>.self)
-                        let v = (
-                            w0.evenHalf, w0.oddHalf, w1.evenHalf, w1.oddHalf, w2.evenHalf, w2.oddHalf, w3.evenHalf,
-                            w3.oddHalf
-                        )
-                        let one = SIMD8<UInt32>(repeating: 1)
-                        let zero = SIMD8<UInt32>(repeating: 0)
-                        func eq(_ p: SIMD8<UInt32>, _ q: SIMD8<UInt32>) -> SIMD8<UInt32> {
-                            zero.replacing(with: one, where: p .== q)
-                        }
-                        let e01 = eq(v.0, v.1)
-                        let e02 = eq(v.0, v.2)
-                        let e03 = eq(v.0, v.3)
-                        let e04 = eq(v.0, v.4)
-                        let e05 = eq(v.0, v.5)
-                        let e06 = eq(v.0, v.6)
-                        let e07 = eq(v.0, v.7)
-                        let e12 = eq(v.1, v.2)
-                        let e13 = eq(v.1, v.3)
-                        let e14 = eq(v.1, v.4)
-                        let e15 = eq(v.1, v.5)
-                        let e16 = eq(v.1, v.6)
-                        let e17 = eq(v.1, v.7)
-                        let e23 = eq(v.2, v.3)
-                        let e24 = eq(v.2, v.4)
-                        let e25 = eq(v.2, v.5)
-                        let e26 = eq(v.2, v.6)
-                        let e27 = eq(v.2, v.7)
-                        let e34 = eq(v.3, v.4)
-                        let e35 = eq(v.3, v.5)
-                        let e36 = eq(v.3, v.6)
-                        let e37 = eq(v.3, v.7)
-                        let e45 = eq(v.4, v.5)
-                        let e46 = eq(v.4, v.6)
-                        let e47 = eq(v.4, v.7)
-                        let e56 = eq(v.5, v.6)
-                        let e57 = eq(v.5, v.7)
-                        let e67 = eq(v.6, v.7)
-                        let n0 = e01 &+ e02 &+ e03 &+ e04 &+ e05 &+ e06 &+ e07
-                        let n1 = e01 &+ e12 &+ e13 &+ e14 &+ e15 &+ e16 &+ e17
-                        let n2 = e02 &+ e12 &+ e23 &+ e24 &+ e25 &+ e26 &+ e27
-                        let n3 = e03 &+ e13 &+ e23 &+ e34 &+ e35 &+ e36 &+ e37
-                        let n4 = e04 &+ e14 &+ e24 &+ e34 &+ e45 &+ e46 &+ e47
-                        let n5 = e05 &+ e15 &+ e25 &+ e35 &+ e45 &+ e56 &+ e57
-                        let n6 = e06 &+ e16 &+ e26 &+ e36 &+ e46 &+ e56 &+ e67
-                        let n7 = e07 &+ e17 &+ e27 &+ e37 &+ e47 &+ e57 &+ e67
-                        var best = v.0
-                        var count = n0
-                        @inline(__always) func consider(_ value: SIMD8<UInt32>, _ n: SIMD8<UInt32>) {
-                            let better = (n .> count) .| ((n .== count) .& (value .< best))
-                            best.replace(with: value, where: better)
-                            count.replace(with: n, where: better)
-                        }
-                        consider(v.1, n1)
-                        consider(v.2, n2)
-                        consider(v.3, n3)
-                        consider(v.4, n4)
-                        consider(v.5, n5)
-                        consider(v.6, n6)
-                        consider(v.7, n7)
-                        for lane in 0..<8 { output[o + x + lane] = best[lane] }
+                        let w0 = L.load(base + (rows.0 + a) * stride)
+                        let w1 = L.load(base + (rows.1 + a) * stride)
+                        let w2 = L.load(base + (rows.2 + a) * stride)
+                        let w3 = L.load(base + (rows.3 + a) * stride)
+                        let best = modeOfEight(w0.even, w0.odd, w1.even, w1.odd, w2.even, w2.odd, w3.even, w3.odd)
+                        best.store(out + (o + x) * stride)
                         x += 8
                     }
                     while x < ox {
@@ -256,6 +202,61 @@ public enum Downscaler {
                 }
             }
         }
+    }
+
+    /// Lane by lane, the most frequent of eight values, the smallest among equally frequent ones.
+    @inline(__always)
+    static func modeOfEight<L: ModeLanes>(_ v0: L, _ v1: L, _ v2: L, _ v3: L, _ v4: L, _ v5: L, _ v6: L, _ v7: L) -> L {
+        let e01 = v0.equal(v1)
+        let e02 = v0.equal(v2)
+        let e03 = v0.equal(v3)
+        let e04 = v0.equal(v4)
+        let e05 = v0.equal(v5)
+        let e06 = v0.equal(v6)
+        let e07 = v0.equal(v7)
+        let e12 = v1.equal(v2)
+        let e13 = v1.equal(v3)
+        let e14 = v1.equal(v4)
+        let e15 = v1.equal(v5)
+        let e16 = v1.equal(v6)
+        let e17 = v1.equal(v7)
+        let e23 = v2.equal(v3)
+        let e24 = v2.equal(v4)
+        let e25 = v2.equal(v5)
+        let e26 = v2.equal(v6)
+        let e27 = v2.equal(v7)
+        let e34 = v3.equal(v4)
+        let e35 = v3.equal(v5)
+        let e36 = v3.equal(v6)
+        let e37 = v3.equal(v7)
+        let e45 = v4.equal(v5)
+        let e46 = v4.equal(v6)
+        let e47 = v4.equal(v7)
+        let e56 = v5.equal(v6)
+        let e57 = v5.equal(v7)
+        let e67 = v6.equal(v7)
+        let n1 = e01 &+ e12 &+ e13 &+ e14 &+ e15 &+ e16 &+ e17
+        let n2 = e02 &+ e12 &+ e23 &+ e24 &+ e25 &+ e26 &+ e27
+        let n3 = e03 &+ e13 &+ e23 &+ e34 &+ e35 &+ e36 &+ e37
+        let n4 = e04 &+ e14 &+ e24 &+ e34 &+ e45 &+ e46 &+ e47
+        let n5 = e05 &+ e15 &+ e25 &+ e35 &+ e45 &+ e56 &+ e57
+        let n6 = e06 &+ e16 &+ e26 &+ e36 &+ e46 &+ e56 &+ e67
+        let n7 = e07 &+ e17 &+ e27 &+ e37 &+ e47 &+ e57 &+ e67
+        var best = v0
+        var count = e01 &+ e02 &+ e03 &+ e04 &+ e05 &+ e06 &+ e07
+        @inline(__always) func consider(_ value: L, _ n: SIMD8<UInt32>) {
+            let better = (n .> count) .| ((n .== count) .& value.less(best))
+            best.replace(with: value, where: better)
+            count.replace(with: n, where: better)
+        }
+        consider(v1, n1)
+        consider(v2, n2)
+        consider(v3, n3)
+        consider(v4, n4)
+        consider(v5, n5)
+        consider(v6, n6)
+        consider(v7, n7)
+        return best
     }
 
     /// The most frequent of 8 values, the smallest among equally frequent ones: a uniform block
@@ -468,5 +469,107 @@ public enum Downscaler {
         }
         let output = target.bindMemory(to: T.self)
         for i in 0..<work.count { output[i] = T(roundingClamping: work[i]) }
+    }
+}
+
+/// Eight unsigned labels, one per lane, for the vector majority: loads of 16 consecutive values
+/// split into even and odd lanes, 0/1 equality counts and lane-wise order, all in concrete SIMD
+/// types. uint8 and uint16 widen to 32-bit lanes; uint64 compares as (high, low) 32-bit halves.
+protocol ModeLanes {
+    associatedtype Scalar: Comparable
+    /// Values 0, 2, ..., 14 and 1, 3, ..., 15 of the 16 at `pointer`.
+    static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self)
+    /// 1 in the lanes where the values are equal, else 0.
+    func equal(_ other: Self) -> SIMD8<UInt32>
+    func less(_ other: Self) -> SIMDMask<SIMD8<Int32>>
+    mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>)
+    /// Writes the 8 values at `pointer`.
+    func store(_ pointer: UnsafeMutableRawPointer)
+}
+
+struct Lanes32: ModeLanes {
+    typealias Scalar = UInt32
+    var v: SIMD8<UInt32>
+
+    @inline(__always) static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self) {
+        let w = pointer.loadUnaligned(as: SIMD16<UInt32>.self)
+        return (Self(v: w.evenHalf), Self(v: w.oddHalf))
+    }
+    @inline(__always) func equal(_ other: Self) -> SIMD8<UInt32> {
+        SIMD8<UInt32>(repeating: 0).replacing(with: SIMD8(repeating: 1), where: v .== other.v)
+    }
+    @inline(__always) func less(_ other: Self) -> SIMDMask<SIMD8<Int32>> { v .< other.v }
+    @inline(__always) mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>) {
+        v.replace(with: other.v, where: mask)
+    }
+    @inline(__always) func store(_ pointer: UnsafeMutableRawPointer) {
+        pointer.storeBytes(of: v, as: SIMD8<UInt32>.self)
+    }
+}
+
+struct Lanes16: ModeLanes {
+    typealias Scalar = UInt16
+    var v: SIMD8<UInt32>
+
+    @inline(__always) static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self) {
+        let w = SIMD16<UInt32>(truncatingIfNeeded: pointer.loadUnaligned(as: SIMD16<UInt16>.self))
+        return (Self(v: w.evenHalf), Self(v: w.oddHalf))
+    }
+    @inline(__always) func equal(_ other: Self) -> SIMD8<UInt32> { Lanes32(v: v).equal(Lanes32(v: other.v)) }
+    @inline(__always) func less(_ other: Self) -> SIMDMask<SIMD8<Int32>> { v .< other.v }
+    @inline(__always) mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>) {
+        v.replace(with: other.v, where: mask)
+    }
+    @inline(__always) func store(_ pointer: UnsafeMutableRawPointer) {
+        pointer.storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: v), as: SIMD8<UInt16>.self)
+    }
+}
+
+struct Lanes8: ModeLanes {
+    typealias Scalar = UInt8
+    var v: SIMD8<UInt32>
+
+    @inline(__always) static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self) {
+        let w = SIMD16<UInt32>(truncatingIfNeeded: pointer.loadUnaligned(as: SIMD16<UInt8>.self))
+        return (Self(v: w.evenHalf), Self(v: w.oddHalf))
+    }
+    @inline(__always) func equal(_ other: Self) -> SIMD8<UInt32> { Lanes32(v: v).equal(Lanes32(v: other.v)) }
+    @inline(__always) func less(_ other: Self) -> SIMDMask<SIMD8<Int32>> { v .< other.v }
+    @inline(__always) mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>) {
+        v.replace(with: other.v, where: mask)
+    }
+    @inline(__always) func store(_ pointer: UnsafeMutableRawPointer) {
+        pointer.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: v), as: SIMD8<UInt8>.self)
+    }
+}
+
+struct Lanes64: ModeLanes {
+    typealias Scalar = UInt64
+    var low: SIMD8<UInt32>
+    var high: SIMD8<UInt32>
+
+    /// The 16 values as 32 words: word 2i is value i's low half (little-endian hosts).
+    @inline(__always) static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self) {
+        let w = pointer.loadUnaligned(as: SIMD32<UInt32>.self)
+        let lows = w.evenHalf  // the low halves of values 0...15
+        let highs = w.oddHalf
+        return (Self(low: lows.evenHalf, high: highs.evenHalf), Self(low: lows.oddHalf, high: highs.oddHalf))
+    }
+    @inline(__always) func equal(_ other: Self) -> SIMD8<UInt32> {
+        SIMD8<UInt32>(repeating: 0).replacing(
+            with: SIMD8(repeating: 1), where: (low .== other.low) .& (high .== other.high))
+    }
+    @inline(__always) func less(_ other: Self) -> SIMDMask<SIMD8<Int32>> {
+        (high .< other.high) .| ((high .== other.high) .& (low .< other.low))
+    }
+    @inline(__always) mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>) {
+        low.replace(with: other.low, where: mask)
+        high.replace(with: other.high, where: mask)
+    }
+    @inline(__always) func store(_ pointer: UnsafeMutableRawPointer) {
+        let words = SIMD16<UInt32>(
+            low[0], high[0], low[1], high[1], low[2], high[2], low[3], high[3], low[4], high[4], low[5], high[5],
+            low[6], high[6], low[7], high[7])
+        pointer.storeBytes(of: words, as: SIMD16<UInt32>.self)
     }
 }

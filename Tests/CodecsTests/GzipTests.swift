@@ -145,6 +145,28 @@ import Testing
         }
     }
 
+    /// igzip reads concatenated members (as `cat a.gz b.gz`) and rejects a flipped byte.
+    @Test func concatenatedMembersAndCorruption() throws {
+        let a = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 / 5) }
+        let b = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 77) }
+        let path = try Self.write(try Gzip.compress(a) + Gzip.compress(b))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let stream = try ByteStream(path: path, blockSize: 1000)
+        #expect(try stream.readExactly(a.count + b.count) == a + b)
+        var one: [UInt8] = [0]
+        #expect(try one.withUnsafeMutableBytes { try stream.read(into: $0) } == 0)
+
+        var corrupt = try Gzip.compress(a)
+        corrupt[corrupt.count - 6] ^= 0x55  // the CRC
+        let bad = try Self.write(corrupt)
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        #expect {
+            _ = try ByteStream(path: bad).readExactly(a.count)
+        } throws: { error in
+            "\(error)".contains("corrupt compressed data")
+        }
+    }
+
     @Test func missingFileNamesIt() {
         #expect {
             _ = try ByteStream(path: "/nonexistent/file.nii")

@@ -156,6 +156,9 @@ extension Array where Element == UInt8 {
 
 @Suite struct MajorityFastPathTests {
     /// The 2x2x2 fast path (even extents) against a direct count over each block.
+    /// uint64 labels ordered by their high halves and, where those are equal, their low halves.
+    static let wide: [UInt64] = [0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0001, 0xFFFF_FFFF_0000_0000]
+
     @Test(arguments: [DataType.uint8, .uint16, .uint32, .uint64, .int16, .float32])
     func matchesADirectCount(type: DataType) {
         var generator = SplitMix64(seed: 11)
@@ -165,10 +168,10 @@ extension Array where Element == UInt8 {
         let small = (0..<count).map { _ in Int(generator.next() % 4) }
         let bytes: [UInt8]
         switch type {
-        case .uint8: bytes = small.map { UInt8($0) }
-        case .uint16: bytes = small.map { UInt16($0) }.withUnsafeBytes { Array($0) }
+        case .uint8: bytes = small.map { UInt8($0 * 80) }
+        case .uint16: bytes = small.map { UInt16($0 * 21_000) }.withUnsafeBytes { Array($0) }
         case .uint32: bytes = small.map { UInt32($0) }.withUnsafeBytes { Array($0) }
-        case .uint64: bytes = small.map { UInt64($0) }.withUnsafeBytes { Array($0) }
+        case .uint64: bytes = small.map { Self.wide[$0] }.withUnsafeBytes { Array($0) }
         case .int16: bytes = small.map { Int16($0) - 2 }.withUnsafeBytes { Array($0) }
         default: bytes = small.map { Float($0) * 0.5 }.withUnsafeBytes { Array($0) }
         }
@@ -192,10 +195,10 @@ extension Array where Element == UInt8 {
                         let got = out.values[(index * type.size)..<((index + 1) * type.size)]
                         let want: [UInt8]
                         switch type {
-                        case .uint8: want = [UInt8(best)]
-                        case .uint16: want = withUnsafeBytes(of: UInt16(best)) { Array($0) }
+                        case .uint8: want = [UInt8(best * 80)]
+                        case .uint16: want = withUnsafeBytes(of: UInt16(best * 21_000)) { Array($0) }
                         case .uint32: want = withUnsafeBytes(of: UInt32(best)) { Array($0) }
-                        case .uint64: want = withUnsafeBytes(of: UInt64(best)) { Array($0) }
+                        case .uint64: want = withUnsafeBytes(of: Self.wide[best]) { Array($0) }
                         case .int16: want = withUnsafeBytes(of: Int16(best) - 2) { Array($0) }
                         default: want = withUnsafeBytes(of: Float(best) * 0.5) { Array($0) }
                         }
