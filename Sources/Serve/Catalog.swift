@@ -16,6 +16,8 @@ public struct ServedDataset: Sendable {
     public var transform: [[Double]]?
     /// The labels with mesh manifests, shown in the link (segmentations with a `mesh` key).
     public var meshes: MeshManifests
+    /// The labels' colours that `nprec labels` kept, set in the link (segmentations only).
+    public var colors = SegmentColors()
 }
 
 /// A directory served under a URL path prefix.
@@ -105,7 +107,8 @@ public struct Catalog: Sendable {
             ServedDataset(
                 name: name, urlPath: prefix.isEmpty ? "" : "/" + prefix[0], directory: Self.resolved(directory),
                 info: info, transform: square == true ? transform : nil,
-                meshes: MeshManifests(directory: directory, info: info)))
+                meshes: MeshManifests(directory: directory, info: info),
+                colors: SegmentColors(directory: directory, info: info)))
         mounts.append(Mount(prefix: prefix, root: Self.resolved(directory), index: false))
     }
 
