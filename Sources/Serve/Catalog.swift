@@ -62,7 +62,7 @@ public struct Catalog: Sendable {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for entry in entries.sorted() where !entry.hasPrefix(".") {
                 let path = directory + "/" + entry
-                guard FileIO.isDirectory(path), Self.holdsInfo(path) else { continue }
+                guard FileIO.isDirectory(path), Self.holdsVolumeInfo(path) else { continue }
                 try add(directory: path, name: entry, prefix: [entry], seen: &seen)
                 found += 1
             }
@@ -114,6 +114,19 @@ public struct Catalog: Sendable {
 
     static func holdsInfo(_ directory: String) -> Bool {
         FileIO.isFile(directory + "/info") || FileIO.isFile(directory + "/info.gz")
+    }
+
+    /// True when `directory` holds an info that is not of another kind: a dataset's mesh or
+    /// segment properties directory (`@type` `neuroglancer_legacy_mesh`,
+    /// `neuroglancer_segment_properties`, ...) is part of the dataset, not a dataset of its own.
+    /// An info that does not parse counts as a volume's, so that its problem is reported.
+    static func holdsVolumeInfo(_ directory: String) -> Bool {
+        guard holdsInfo(directory) else { return false }
+        guard let bytes = (try? Dataset(root: directory).readFile("info")) ?? nil,
+            case .object(let object)? = try? JSONText.decode(JSONValue.self, from: bytes),
+            case .string(let type)? = object["@type"]
+        else { return true }
+        return type == "neuroglancer_multiscale_volume"
     }
 
     /// `path` with every symbolic link resolved (realpath(3)); `path` itself if that fails.
