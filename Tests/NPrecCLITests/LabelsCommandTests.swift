@@ -149,6 +149,7 @@ import Testing
             defer { server.stop() }
             let layer = try #require(try ServeCommandTests.layer("seg", in: server.links))
             #expect(layer["type"] as? String == "segmentation")
+            #expect(layer["tab"] as? String == "segments", "the side panel opens on the segment list")
             #expect(
                 layer["segmentColors"] as? [String: String]
                     == ["0": "#000000", "1": "#4682b4", "2": "#f5f5f5", "99": "#010203"])
