@@ -68,7 +68,7 @@ let package = Package(
         // `nprec verify`: a dataset checked file by file as Neuroglancer reads it.
         .target(name: "Verify", dependencies: ["Precomputed", "Encoding", "Engine", "Codecs", "Mesh"]),
         // `nprec labels`: atlas label tables as segment properties, voxel counts per label.
-        .target(name: "Labels", dependencies: ["Precomputed", "Encoding"]),
+        .target(name: "Labels", dependencies: ["Precomputed", "Encoding", "Engine"]),
         // `nprec serve`: precomputed datasets over HTTP/1.1 for Neuroglancer, on SwiftNIO.
         .target(
             name: "Serve",

@@ -1,4 +1,5 @@
 import Encoding
+import Engine
 import Foundation
 import Precomputed
 
@@ -19,8 +20,11 @@ public struct VoxelCounts: Sendable, Equatable {
 
     /// Counts every label of scale 0 of `spec` (read from `dataset`), its chunks read and
     /// decoded on `jobs` threads as `ScaleReader` and `ChunkFormat` read them for every other
-    /// command: either layout, plain or gzipped, sharded or not, any encoding.
-    public static func count(_ dataset: Dataset, spec: DatasetSpec, jobs: Int) throws -> VoxelCounts {
+    /// command: either layout, plain or gzipped, sharded or not, any encoding. Progress goes to
+    /// `reporter`, one step per chunk.
+    public static func count(
+        _ dataset: Dataset, spec: DatasetSpec, jobs: Int, reporter: any WorkReporter = SilentReporter()
+    ) throws -> VoxelCounts {
         guard spec.dataType.isInteger else {
             throw PrecomputedError.unsupported(
                 "\(dataset.path("info")): data_type \(spec.dataType.rawValue) has no integer labels to count")
@@ -35,7 +39,9 @@ public struct VoxelCounts: Sendable, Equatable {
         let grid = reader.grid
         let cells = grid.gridSize
         let total = TallyTotal()
+        let progress = reporter.begin("count \(scale.key)", total: grid.chunkCount)
         try parallelChunks(grid.chunkCount, jobs: jobs) { index in
+            defer { progress.advance() }
             let box = grid.box(index % cells[0], index / cells[0] % cells[1], index / (cells[0] * cells[1]))
             let bytes: [UInt8]
             do {
@@ -47,6 +53,7 @@ public struct VoxelCounts: Sendable, Equatable {
             let values = try format.decode(bytes, size: box.size, path: reader.describe(box))
             total.add(tally(values, dataType: spec.dataType), missing: 0)
         }
+        progress.finish()
         let volume = scale.resolution.reduce(1) { $0 * ($1 / 1e6) }
         return VoxelCounts(counts: total.counts, voxelVolume: volume, missingChunks: total.missing)
     }

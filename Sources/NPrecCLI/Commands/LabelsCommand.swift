@@ -70,7 +70,8 @@ enum LabelsCommand {
         let table = try TableReader.read(bytes, file: tablePath, format: format)
         var counts: VoxelCounts?
         if invocation.flag("counts") {
-            let found = try VoxelCounts.count(dataset, spec: spec, jobs: invocation.jobs)
+            let found = try VoxelCounts.count(
+                dataset, spec: spec, jobs: invocation.jobs, reporter: ConsoleReporter())
             report(found, table: table)
             counts = found
         }
