@@ -157,4 +157,47 @@ import Testing
             #expect(answer.status == 200)
         }
     }
+
+    @Test func aMissingChunkCountsAsLabelZero() async throws {
+        try await withTemporaryDirectory { dir in
+            try await Self.segmentation(dir, ["--encoding", "raw", "--flat", "--no-gzip"])
+            let info = try Self.json(dir.appendingPathComponent("seg/info"))
+            let scale = try #require((info["scales"] as? [[String: Any]])?.first)
+            let key = try #require(scale["key"] as? String)
+            let chunk = try #require((scale["chunk_sizes"] as? [[Int]])?.first)
+            let box = (0..<3).map { min(chunk[$0], Self.size[$0]) }
+            try FileManager.default.removeItem(
+                at: dir.appendingPathComponent("seg/\(key)/0-\(box[0])_0-\(box[1])_0-\(box[2])"))
+            try Data("{\"0\": \"background\"}".utf8).write(to: dir.appendingPathComponent("t.json"))
+            let result = try await Runner.nprec("labels", "--counts", "t.json", "seg", in: dir)
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stderr.contains("nprec: labels: 1 chunks are missing, counted as label 0\n"), "\(result)")
+            let properties = try Self.json(dir.appendingPathComponent("seg/segment_properties/info"))
+            let list = try #require((properties["inline"] as? [String: Any])?["properties"] as? [[String: Any]])
+            let voxels = try #require(list.first { $0["id"] as? String == "voxels" })
+            // The missing chunk's voxels all count as 0, the ones of label 0 in it once.
+            var zeros = box.reduce(1, *) + (Self.expectedCounts[0] ?? 0)
+            for z in 0..<box[2] {
+                for y in 0..<box[1] { for x in 0..<box[0] where Self.label(x, y, z) == 0 { zeros -= 1 } }
+            }
+            #expect(voxels["values"] as? [Int] == [zeros])
+        }
+    }
+
+    @Test func theLinkSetsAtMostTenThousandColours() async throws {
+        try await withTemporaryDirectory { dir in
+            try await Self.segmentation(dir, ["--encoding", "raw"])
+            let rows = (0...10_000).map { "\($0),label \($0),#\(String(format: "%06x", $0 * 97))" }
+            try Data(("id,name,color\n" + rows.joined(separator: "\n")).utf8).write(
+                to: dir.appendingPathComponent("t.csv"))
+            try #require(try await Runner.nprec("labels", "t.csv", "seg", in: dir).status == 0)
+            let server = try await ServeProcess([dir.appendingPathComponent("seg").path], links: 1)
+            defer { server.stop() }
+            let layer = try #require(try ServeCommandTests.layer("seg", in: server.links))
+            let colors = try #require(layer["segmentColors"] as? [String: String])
+            #expect(colors.count == 10_000)
+            #expect(colors["9999"] == "#" + String(format: "%06x", 9999 * 97) && colors["10000"] == nil)
+            #expect(server.stderr.contains("seg: the link sets the colours of the first 10000 of 10001 labels"))
+        }
+    }
 }
