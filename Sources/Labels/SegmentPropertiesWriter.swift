@@ -90,10 +90,13 @@ public enum SegmentPropertiesWriter {
         return Double("\(single)") ?? Double(single)
     }
 
-    /// A column as a number property when every value is a number, else a string property.
+    /// A column as a number property when every value is a number that float32 holds without
+    /// overflowing (the viewer keeps number properties in typed arrays), else a string property.
     static func column(_ name: String, _ texts: [String]) -> JSONValue {
         let numbers = texts.compactMap(Fields.number)
-        guard numbers.count == texts.count, let type = numberType(numbers) else {
+        guard numbers.count == texts.count, numbers.allSatisfy({ Float($0).isFinite }),
+            let type = numberType(numbers)
+        else {
             return .object([
                 "id": .string(name), "type": .string("string"), "values": .array(texts.map(JSONValue.string)),
             ])

@@ -67,6 +67,8 @@ import Testing
         #expect(text.contains("{\"id\":\"a\",\"type\":\"string\",\"values\":[\"1\",\"\"]}"))
         #expect(text.contains("{\"id\":\"b\",\"type\":\"string\",\"values\":[\"nan\",\"inf\"]}"))
         #expect(text.contains("{\"id\":\"c\",\"type\":\"string\",\"values\":[\"0x10\",\"1\"]}"))
+        let huge = try Self.json("id,d\n1,1e39\n2,1\n")
+        #expect(huge.contains("{\"id\":\"d\",\"type\":\"string\",\"values\":[\"1e39\",\"1\"]}"), "beyond float32")
     }
 
     @Test func colorsOfTheTable() throws {
