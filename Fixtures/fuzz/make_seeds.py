@@ -78,6 +78,8 @@ def main():
         "object.json": b'{"1": "one", "2": {"name": "two", "tags": ["x", "y"], "size": 2.5}}',
         "list.json": b'[{"id": 5, "label": "five \\u00e9", "colour": "#123456"}, {"id": "6", "label": "six"}]',
         "duplicate.csv": b"id,name\n1,a\n1,b\n",
+        "slicer.csv": b"LabelValue,Name,Color_R,Color_G,Color_B,Color_A,Category\r\n0,background,0,0,0,0,\r\n"
+                      b"1,\"tissue, soft\",128,174,128,255,Tissue\r\n",
     }
     for name, data in label_tables.items():
         put("label-table", name, data)

@@ -83,9 +83,11 @@ enum DelimitedTable {
     }
 }
 
-/// Records of named fields (CSV, TSV, JSON objects) as a label table: `id`, `name` or `label`,
-/// `description`, `tags` (`;`-separated), `color` or `colour` (`#rrggbb`), any other column a
-/// property of its own.
+/// Records of named fields (CSV, TSV, JSON objects) as a label table: `id` (or `LabelValue`, as
+/// 3D Slicer's CSV colour tables name it), `name` or `label`, `description`, `tags`
+/// (`;`-separated), `color` or `colour` (`#rrggbb`) or the channels `Color_R`, `Color_G`,
+/// `Color_B` (0-255, with `Color_A` ignored, as Slicer writes them), any other column a property
+/// of its own.
 struct RecordTable {
     let header: [String]
     let line: Int
@@ -101,7 +103,7 @@ struct RecordTable {
         builder = TableBuilder(file: file)
     }
 
-    enum Role: Equatable { case id, name, description, tags, color, other(Int) }
+    enum Role: Equatable { case id, name, description, tags, color, channel(Int), ignored, other(Int) }
 
     /// Each column's role; `columns` the names of the others.
     var roles: [Role] = []
@@ -109,13 +111,28 @@ struct RecordTable {
 
     mutating func checkHeader() throws {
         var seen = Set<String>()
+        let channels = ["color_r", "color_g", "color_b"]
+        let slicerColors = channels.allSatisfy { channel in header.contains { $0.lowercased() == channel } }
         for (position, name) in header.enumerated() {
             guard !name.isEmpty else { throw LabelError(file: file, line: line, "column \(position + 1) has no name") }
             guard seen.insert(name.lowercased()).inserted else {
                 throw LabelError(file: file, line: line, "column \"\(Fields.clipped(name))\" is there twice")
             }
-            switch name.lowercased() {
-            case "id": roles.append(.id)
+            let lower = name.lowercased()
+            if slicerColors, let channel = channels.firstIndex(of: lower) {
+                roles.append(.channel(channel))
+                continue
+            }
+            if slicerColors && lower == "color_a" {
+                roles.append(.ignored)
+                continue
+            }
+            switch lower {
+            case "id", "labelvalue":
+                guard !roles.contains(.id) else {
+                    throw LabelError(file: file, line: line, "both an id and a LabelValue column: keep one")
+                }
+                roles.append(.id)
             case "name", "label":
                 guard !roles.contains(.name) else {
                     throw LabelError(file: file, line: line, "both a name and a label column: keep one")
@@ -134,6 +151,7 @@ struct RecordTable {
 
     mutating func add(_ values: [String], line: Int) throws {
         var label = Label(id: 0, values: Array(repeating: "", count: columns.count), line: line)
+        var rgb = [Int?](repeating: nil, count: 3)
         for (role, value) in zip(roles, values) {
             switch role {
             case .id: label.id = try Fields.id(value, file: file, line: line)
@@ -146,9 +164,14 @@ struct RecordTable {
                     throw LabelError(file: file, line: line, "colour \"\(Fields.clipped(value))\" is not #rrggbb")
                 }
                 label.color = color
+            case .channel(let index):
+                guard !value.isEmpty else { continue }
+                rgb[index] = try Fields.channel(value, ["R", "G", "B"][index], file: file, line: line)
+            case .ignored: continue
             case .other(let index): label.values[index] = value
             }
         }
+        if case let (red?, green?, blue?) = (rgb[0], rgb[1], rgb[2]) { label.color = Fields.color([red, green, blue]) }
         try builder.add(label)
     }
 

@@ -58,7 +58,7 @@ enum JSONTable {
                 given[position] = true
                 values[position] = try text(node, key: key, file: file)
             }
-            if let id = positions["id"], !given[id] {
+            if let id = positions["id"] ?? positions["labelvalue"], !given[id] {
                 throw LabelError(file: file, line: row.line, "no id")
             }
             try records.add(values, line: row.line)

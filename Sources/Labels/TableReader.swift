@@ -27,7 +27,9 @@ public enum TableReader {
             for (delimiter, format) in [(Character("\t"), TableFormat.tsv), (",", .csv)] where text.contains(delimiter)
             {
                 let header = (try? DelimitedTable.fields(of: [text], from: 0, delimiter: delimiter, file: file))?.fields
-                if let header, header.contains(where: { $0.lowercased() == "id" }) { return format }
+                if let header, header.contains(where: { ["id", "labelvalue"].contains($0.lowercased()) }) {
+                    return format
+                }
             }
         }
         var slicer = false

@@ -86,6 +86,20 @@ import Testing
         #expect(table.labels.map(\.line) == [3, 4, 2])
     }
 
+    @Test func slicerCSVColorTable() throws {
+        let table = try Self.read(
+            "LabelValue,Name,Color_R,Color_G,Color_B,Color_A,Category\r\n0,background,0,0,0,0,\r\n"
+                + "1,\"tissue, soft\",128,174,128,255,Tissue\r\n")
+        #expect(table.format == .csv)
+        #expect(table.labels.map(\.id) == [0, 1])
+        #expect(table.labels.map(\.name) == ["background", "tissue, soft"])
+        #expect(table.labels.map(\.color) == ["#000000", "#80ae80"])
+        #expect(table.columns == ["Category"])
+        #expect(
+            Self.problem("LabelValue,Name,Color_R,Color_G,Color_B\n1,a,300,0,0\n")
+                == "t.txt:2: R \"300\" is not an integer from 0 to 255")
+    }
+
     @Test func tsvWithLabelColumn() throws {
         let table = try Self.read("label\tid\tarea\r\nV1 left\t7\t12\r\n\r\nV2\t8\t3\r\n")
         #expect(table.format == .tsv)
@@ -162,6 +176,7 @@ import Testing
             "t.txt:2: id \"1.0\" is not an integer from 0 to 18446744073709551615"
         ),
         ("[{\"id\": 1},\n {\"name\": \"b\"}]", "t.txt:2: no id"),
+        ("[{\"LabelValue\": 1},\n {\"name\": \"b\"}]", "t.txt:2: no id"),
         (
             "{\"1\": \"a\",\n\"2\": [1]}",
             "t.txt:2: the value of id \"2\" is not a name (a string) or an object of fields"

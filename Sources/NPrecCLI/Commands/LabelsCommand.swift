@@ -12,8 +12,9 @@ enum LabelsCommand {
             Neuroglancer then shows the names in the segment list, searches them and filters by tags. \
             TABLE is told apart by content (or --format): a FreeSurfer colour LUT ('id name R G B A' \
             lines, '#' comments), a 3D Slicer colour table (the same rows), ITK-SNAP label \
-            descriptions ('id R G B A VIS MSH "name"'), CSV or TSV with a header row (id; name or \
-            label; optional description; tags separated by ';'; color as #rrggbb; any other column a \
+            descriptions ('id R G B A VIS MSH "name"'), CSV or TSV with a header row (id, or LabelValue \
+            as in Slicer's CSV colour tables; name or label; optional description; tags separated by \
+            ';'; color as #rrggbb, or Color_R, Color_G, Color_B from 0 to 255; any other column a \
             string property, or a number property of the narrowest Neuroglancer type when every value \
             is a number), or JSON ({"id": "name"} or a list of objects with those fields). Ids are \
             integers from 0 to 2^64-1, each once. The colours of the table go to \
