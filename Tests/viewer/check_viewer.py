@@ -541,10 +541,10 @@ def judge(check, img, reference, requests):
         if missing:
             return False, f"labels {missing} not in the segment list {entries[:8]}"
         layer = found["state"]["layers"][0]
-        colours = layer.get("segmentColors", {})
-        want_colours = {str(i): "#%02x%02x%02x" % rgb for i, rgb in enumerate(LABEL_TABLE.values())}
-        if colours != want_colours:
-            return False, f"the viewer's segmentColors {colours}, not the table's {want_colours}"
+        kept = layer.get("segmentColors", {})
+        table = {str(i): "#%02x%02x%02x" % rgb for i, rgb in enumerate(LABEL_TABLE.values())}
+        if kept != table:
+            return False, f"the viewer's segmentColors {kept}, not the table's {table}"
         if not any(p == f"/{check['dir']}/segment_properties/info" and c == "200" for p, c in requests):
             return False, "segment_properties/info was not fetched from nprec serve"
         return True, (f"the segment list shows the table's {len(names)} names: "
