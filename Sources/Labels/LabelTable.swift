@@ -157,9 +157,10 @@ enum Fields {
     /// Tags of a `;`-separated field: trimmed, empty ones dropped, each once.
     static func tags(_ text: String) -> [String] {
         var result: [String] = []
+        var seen = Set<String>()
         for part in text.split(separator: ";") {
             let tag = trimmed(String(part))
-            if !tag.isEmpty && !result.contains(tag) { result.append(tag) }
+            if !tag.isEmpty && seen.insert(tag).inserted { result.append(tag) }
         }
         return result
     }
