@@ -74,6 +74,8 @@ let package = Package(
         .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
         // `nprec verify`: a dataset checked file by file as Neuroglancer reads it.
         .target(name: "Verify", dependencies: ["Precomputed", "Encoding", "Engine", "Codecs", "Mesh"]),
+        // `nprec labels`: atlas label tables as segment properties, voxel counts per label.
+        .target(name: "Labels", dependencies: ["Precomputed", "Encoding", "Engine"]),
         // `nprec serve`: precomputed datasets over HTTP/1.1 for Neuroglancer, on SwiftNIO.
         .target(
             name: "Serve",
@@ -89,13 +91,13 @@ let package = Package(
             name: "NPrecCLI",
             dependencies: [
                 "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "Volumes", "Mesh", "Codecs",
-                "Serve", "Verify",
+                "Serve", "Verify", "Labels",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // The parsers and decoders as fuzz targets, and their libFuzzer driver (`make fuzz`).
         .target(
             name: "FuzzTargets",
-            dependencies: ["Codecs", "Precomputed", "Encoding", "Volumes", "Slices", "Mesh"]),
+            dependencies: ["Codecs", "Precomputed", "Encoding", "Volumes", "Slices", "Mesh", "Labels"]),
         .executableTarget(name: "nprec-fuzz", dependencies: ["FuzzTargets", "CFuzzer"], path: "Sources/NPrecFuzz"),
         // Single-core throughput of each stage, for `make bench`.
         .executableTarget(
@@ -112,6 +114,7 @@ let package = Package(
         .testTarget(name: "PyramidTests", dependencies: ["Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Encoding", "Precomputed", "Mesh", "Codecs"]),
+        .testTarget(name: "LabelsTests", dependencies: ["Labels", "Precomputed"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]

@@ -66,6 +66,23 @@ def main():
     for p in files("Fixtures/mesh/golden/**/*.csv"):
         put("link-csv", p.name, p.read_bytes())
     put("link-csv", "minimal.csv", b"1,a.gii\n2,b.gii c.gii\n")
+    label_tables = {
+        "freesurfer.txt": b"#$Id: FreeSurferColorLUT.txt $\n#No. Label Name: R G B A\n0 Unknown 0 0 0 0\n"
+                          b"2 Left-Cerebral-White-Matter 245 245 245 0\n1001 ctx-lh-bankssts 25 100 40 0\n",
+        "slicer.txt": b"# Color table file x.txt\n# 2 values\n0 background 0 0 0 0\n1 \"left hand\" 128 174 128 255\n",
+        "itksnap.txt": b"\xef\xbb\xbf# ITK-SnAP Label Description File\r\n0 0 0 0 0 0 0 \"Clear Label\"\r\n"
+                       b"17 10 200 30 0.5 1 0 \"hippocampus, left\"\r\n",
+        "table.csv": b"id,name,description,tags,color,volume,rank\n3,\"Left, outer\",\"the \"\"outer\"\"\",a;b,#ff0000,1.5,-3\n"
+                     b"18446744073709551615,last,\"two\nlines\",,,2,4\n",
+        "table.tsv": b"label\tid\tarea\r\nV1 left\t7\t12\r\nV2\t8\t3\r\n",
+        "object.json": b'{"1": "one", "2": {"name": "two", "tags": ["x", "y"], "size": 2.5}}',
+        "list.json": b'[{"id": 5, "label": "five \\u00e9", "colour": "#123456"}, {"id": "6", "label": "six"}]',
+        "duplicate.csv": b"id,name\n1,a\n1,b\n",
+        "slicer.csv": b"LabelValue,Name,Color_R,Color_G,Color_B,Color_A,Category\r\n0,background,0,0,0,0,\r\n"
+                      b"1,\"tissue, soft\",128,174,128,255,Tissue\r\n",
+    }
+    for name, data in label_tables.items():
+        put("label-table", name, data)
     for p in files("Fixtures/golden/scales/*/info"):
         put("info", p.parent.name, p.read_bytes())
     cases = json.loads((ROOT / "Fixtures/golden/cseg/cases.json").read_text())

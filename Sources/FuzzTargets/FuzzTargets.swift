@@ -1,6 +1,7 @@
 import Codecs
 import Encoding
 import Foundation
+import Labels
 import Mesh
 import Precomputed
 import Slices
@@ -37,6 +38,7 @@ public enum FuzzTargets {
         "off": { mesh($0) { try OFF.read($0, path: "mesh.off") } },
         "fragment": { _ = try? Fragment(decoding: $0, file: "fragment") },
         "link-csv": { _ = try? MeshLinks.parse($0, file: "links.csv") },
+        "label-table": labelTable,
         "info": info,
         "compressed-segmentation": compressedSegmentation,
         "shard": shard,
@@ -91,6 +93,18 @@ public enum FuzzTargets {
     static func mesh(_ bytes: [UInt8], _ read: ([UInt8]) throws -> SurfaceMesh) {
         guard let mesh = try? read(bytes) else { return }
         _ = try? Fragment(mesh: mesh, file: "mesh")
+    }
+
+    /// A label table in every dialect (told apart by content, then each forced), and the segment
+    /// properties and colours written for it, as `nprec labels` makes them.
+    static func labelTable(_ bytes: [UInt8]) {
+        for format in TableFormat.allCases {
+            guard let table = try? TableReader.read(bytes, file: "labels", format: format) else { continue }
+            let counts = VoxelCounts(
+                counts: Dictionary([(0, 1), (table.labels[0].id, 1 << 33)], uniquingKeysWith: +), voxelVolume: 1)
+            _ = try? JSONText.encode(try SegmentPropertiesWriter.properties(table, counts: counts, file: "labels"))
+            _ = SegmentPropertiesWriter.colors(table).map { try? JSONText.encode($0) }
+        }
     }
 
     /// An info: parsed, validated, and for each scale the chunk grid, the chunk format's checks

@@ -10,6 +10,7 @@ public enum Registry {
         PyramidCommand.command,
         StatsCommand.command,
         VerifyCommand.command,
+        LabelsCommand.command,
         ReencodeCommand.command,
         MeshCommand.command,
         PlanCommand.command,

@@ -16,6 +16,8 @@ public struct ServedDataset: Sendable {
     public var transform: [[Double]]?
     /// The labels with mesh manifests, shown in the link (segmentations with a `mesh` key).
     public var meshes: MeshManifests
+    /// The labels' colours that `nprec labels` kept, set in the link (segmentations only).
+    public var colors = SegmentColors()
 }
 
 /// A directory served under a URL path prefix.
@@ -60,7 +62,7 @@ public struct Catalog: Sendable {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for entry in entries.sorted() where !entry.hasPrefix(".") {
                 let path = directory + "/" + entry
-                guard FileIO.isDirectory(path), Self.holdsInfo(path) else { continue }
+                guard FileIO.isDirectory(path), Self.holdsVolumeInfo(path) else { continue }
                 try add(directory: path, name: entry, prefix: [entry], seen: &seen)
                 found += 1
             }
@@ -105,12 +107,26 @@ public struct Catalog: Sendable {
             ServedDataset(
                 name: name, urlPath: prefix.isEmpty ? "" : "/" + prefix[0], directory: Self.resolved(directory),
                 info: info, transform: square == true ? transform : nil,
-                meshes: MeshManifests(directory: directory, info: info)))
+                meshes: MeshManifests(directory: directory, info: info),
+                colors: SegmentColors(directory: directory, info: info)))
         mounts.append(Mount(prefix: prefix, root: Self.resolved(directory), index: false))
     }
 
     static func holdsInfo(_ directory: String) -> Bool {
         FileIO.isFile(directory + "/info") || FileIO.isFile(directory + "/info.gz")
+    }
+
+    /// True when `directory` holds an info that is not of another kind: a dataset's mesh or
+    /// segment properties directory (`@type` `neuroglancer_legacy_mesh`,
+    /// `neuroglancer_segment_properties`, ...) is part of the dataset, not a dataset of its own.
+    /// An info that does not parse counts as a volume's, so that its problem is reported.
+    static func holdsVolumeInfo(_ directory: String) -> Bool {
+        guard holdsInfo(directory) else { return false }
+        guard let bytes = (try? Dataset(root: directory).readFile("info")) ?? nil,
+            case .object(let object)? = try? JSONText.decode(JSONValue.self, from: bytes),
+            case .string(let type)? = object["@type"]
+        else { return true }
+        return type == "neuroglancer_multiscale_volume"
     }
 
     /// `path` with every symbolic link resolved (realpath(3)); `path` itself if that fails.

@@ -4,8 +4,10 @@ import Precomputed
 /// segmentation, as the info says), the dataset's `transform.json` as the layer's source
 /// transform, the position at the volume's centre and, for a segmentation with linked meshes,
 /// the labels that have a manifest (at most `MeshManifests.limit`) selected so that their
-/// meshes are drawn. Segment properties need nothing here: the viewer reads the info's
-/// `segment_properties` directory from the server.
+/// meshes are drawn, and the labels' colours that `nprec labels` kept (`SegmentColors`) as the
+/// layer's `segmentColors`. Segment properties (names, tags, numbers) are not copied into the
+/// state: the layer's source reads the info's `segment_properties` directory from the server;
+/// the link opens the layer's side panel on its segment list ("Seg." tab), which lists them.
 public enum ViewerLink {
     /// The public Neuroglancer client, used unless nprec serves one (`--client`).
     public static let publicClient = "https://neuroglancer-demo.appspot.com/"
@@ -58,6 +60,17 @@ public enum ViewerLink {
         if type == "segmentation" && !dataset.meshes.segments.isEmpty {
             // Selected segments are drawn in every panel, their meshes in the 3D one.
             layer["segments"] = .array(dataset.meshes.segments.map { JSONValue.string(String($0)) })
+        }
+        if type == "segmentation", case .string? = dataset.info.extra["segment_properties"] {
+            // The side panel (open: `selectedLayer` is visible) shows the segment list with
+            // the labels' names rather than the source.
+            layer["tab"] = .string("segments")
+        }
+        if type == "segmentation" && !dataset.colors.colors.isEmpty {
+            layer["segmentColors"] = .object(
+                Dictionary(
+                    dataset.colors.colors.map { (String($0.id), JSONValue.string($0.color)) },
+                    uniquingKeysWith: { first, _ in first }))
         }
         return .object([
             "dimensions": dimensions,

@@ -6,7 +6,8 @@ import Testing
 enum Commands {
     /// The commands of the CLI contract (spec/cli.md), in help order.
     static let specified = [
-        "info", "scales", "convert", "downscale", "pyramid", "stats", "verify", "reencode", "mesh", "plan", "serve",
+        "info", "scales", "convert", "downscale", "pyramid", "stats", "verify", "labels", "reencode", "mesh", "plan",
+        "serve",
         "completion", "help", "version",
     ]
 

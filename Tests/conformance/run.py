@@ -44,6 +44,9 @@ MODULES.append(check_serve)
 import check_verify  # noqa: E402
 
 MODULES.append(check_verify)
+import check_labels  # noqa: E402
+
+MODULES.append(check_labels)
 
 
 def main():

@@ -10,7 +10,9 @@ neuroglancer.Viewer() under headless Chromium (software WebGL), takes an 800x600
 checks it: phantom pixels in the slice panels, the same pixels as the uncompressed flat dataset
 for every lossless variant, distinct segment colours, a mesh drawn in the centre of the 3D
 panel. It also opens links that `nprec serve --client` prints, as they are, in that client with
-no internet. Prints one line per check and 'N passed, N failed'.
+no internet; for a segmentation named by `nprec labels` from a FreeSurfer colour table, it reads
+the layer's segment list in the page (the table's names by id) and the viewer's state (the
+table's colours as segmentColors). Prints one line per check and 'N passed, N failed'.
 
 Needs: chromium and chromium-driver (Debian), and a venv with neuroglancer and selenium (see
 README.md beside this file). `make viewer` runs it, in CI too.
@@ -46,6 +48,12 @@ AFFINE = np.array([[2.0, 0, 0, -90], [0, 2.0, 0, -126], [0, 0, 2.0, -72], [0, 0,
 
 def phantom_coords():
     return np.meshgrid(*[np.linspace(-1, 1, n) for n in SHAPE], indexing="ij")
+
+
+# The names and colours of make_labels' labels, as `nprec labels` reads them (a name with a
+# space in double quotes).
+LABEL_TABLE = {"Unknown": (0, 0, 0), "Scalp": (255, 128, 0), '"Grey matter"': (200, 60, 60),
+               "White-matter": (60, 200, 60), "Ventricles": (120, 18, 134)}
 
 
 def make_labels():
@@ -194,7 +202,7 @@ def make_datasets(nprec, work, only):
         info = json.loads((data / "lowres" / "info").read_text())
         checks.append(dict(name="lowres", kind="image", expect="image", zoom=3.0,
                            scale_key=info["scales"][-1]["key"]))
-    if want("seg") or want("seg-mesh"):
+    if want("seg") or want("seg-mesh") or want("link-seg-labels"):
         write_nifti(work / "labels.nii.gz", make_labels(), AFFINE)
         run([nprec, "pyramid", work / "labels.nii.gz", data / "seg", "--type", "segmentation",
              "--encoding", "compressed_segmentation", "--downscaling-method", "majority",
@@ -227,6 +235,15 @@ def make_datasets(nprec, work, only):
     if want("link-seg-mesh") and (data / "seg-mesh").exists():
         checks.append(dict(name="link-seg-mesh", dir="seg-mesh", kind="segmentation",
                            expect="link-mesh", link=True, segments=[1, 4]))
+    # A FreeSurfer colour table for the phantom's labels, written by `nprec labels`: the names in
+    # the layer's segment list, the colours in the link's segmentColors.
+    if want("link-seg-labels"):
+        shutil.copytree(data / "seg", data / "seg-labels")
+        (work / "labels.txt").write_text("".join(f"{i} {name} {r} {g} {b} 0\n" for i, (name, (r, g, b))
+                                                 in enumerate(LABEL_TABLE.items())))
+        run([nprec, "labels", "--counts", work / "labels.txt", data / "seg-labels"], log)
+        checks.append(dict(name="link-seg-labels", dir="seg-labels", kind="segmentation",
+                           expect="link-names", link=True))
     log.close()
     return [c for c in checks if want(c["name"]) or want(c.get("dir", c["name"]))
             or c["name"] == "flat-raw"]
@@ -283,8 +300,9 @@ def on_console(errors):
     return on_log
 
 
-def link_child(url, out):
-    """Opens `url` (a link nprec serve printed) as it is and waits until the viewer is ready."""
+def open_link(url):
+    """Opens `url` (a link nprec serve printed) as it is in headless Chromium and waits until the
+    viewer is ready; returns the driver."""
     import neuroglancer.webdriver
 
     webdriver = neuroglancer.webdriver.WebdriverBase(
@@ -301,6 +319,36 @@ def link_child(url, out):
             "const v = window.viewer; return !!(v && v.display && "
             "v.layerManager.managedLayers.length > 0 && v.display.isReady());")
         ready = ready + 1 if ok else 0
+    return driver
+
+
+def link_child(url, out):
+    """Opens `url` (a link nprec serve printed) as it is and waits until the viewer is ready."""
+    driver = open_link(url)
+    driver.save_screenshot(out)
+    driver.quit()
+    os._exit(0)
+
+
+def names_child(url, out):
+    """Opens the link of a labelled dataset (its side panel on the segment list, the "Seg." tab,
+    as the link says) and writes beside the screenshot what the list shows (one text per entry:
+    id and label, as Neuroglancer read them from segment_properties) and the viewer's state (the
+    link's segmentColors, as the client kept them)."""
+    driver = open_link(url)
+    entries, last = [], None
+    deadline = time.time() + 20
+    while time.time() < deadline:  # the list fills once the properties are fetched
+        time.sleep(0.5)
+        entries = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.neuroglancer-segment-list-entry')).map(e => ["
+            "(e.querySelector('.neuroglancer-segment-list-entry-id') || {}).textContent, "
+            "(e.querySelector('.neuroglancer-segment-list-entry-name') || {}).textContent]);")
+        if entries and entries == last:
+            break
+        last = entries
+    state = driver.execute_script("return JSON.stringify(window.viewer.state.toJSON());")
+    pathlib.Path(out + ".json").write_text(json.dumps({"entries": entries, "state": json.loads(state)}))
     driver.save_screenshot(out)
     driver.quit()
     os._exit(0)
@@ -340,7 +388,8 @@ def screenshot(check, server, shots, timeout):
     out = shots / f"{check['name']}.png"
     name = check.get("dir", check["name"])
     if check.get("link"):
-        cmd = [sys.executable, __file__, "--link-child", server.links[name], str(out)]
+        mode = "--names-child" if check["expect"] == "link-names" else "--link-child"
+        cmd = [sys.executable, __file__, mode, server.links[name], str(out)]
     else:
         url = f"precomputed://{server.base}/{name}"
         cmd = [sys.executable, __file__, "--child", url, check["kind"], str(out),
@@ -484,6 +533,23 @@ def judge(check, img, reference, requests):
             return False, f"3D panel nearly empty: {coloured} coloured pixels"
         return True, (f"manifests {manifests} and {len(fragments)} fragments fetched, "
                       f"{coloured} coloured pixels in the 3D panel")
+    if expect == "link-names":
+        found = json.loads(pathlib.Path(check["png"] + ".json").read_text())
+        entries = [tuple(e) for e in found["entries"]]
+        names = [name.strip('"') for name in LABEL_TABLE]
+        missing = [name for i, name in enumerate(names) if (str(i), name) not in entries]
+        if missing:
+            return False, f"labels {missing} not in the segment list {entries[:8]}"
+        layer = found["state"]["layers"][0]
+        kept = layer.get("segmentColors", {})
+        table = {str(i): "#%02x%02x%02x" % rgb for i, rgb in enumerate(LABEL_TABLE.values())}
+        if kept != table:
+            return False, f"the viewer's segmentColors {kept}, not the table's {table}"
+        if not any(p == f"/{check['dir']}/segment_properties/info" and c == "200" for p, c in requests):
+            return False, "segment_properties/info was not fetched from nprec serve"
+        return True, (f"the segment list shows the table's {len(names)} names: "
+                      f"{', '.join(':'.join(e) for e in sorted(entries) if e[0] and e[0].isdigit())}; "
+                      "segmentColors kept")
     raise ValueError(expect)
 
 
@@ -540,6 +606,9 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--link-child":
         link_child(sys.argv[2], sys.argv[3])
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--names-child":
+        names_child(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         url, kind, out, layout, segments, zoom = sys.argv[2:8]
         child(url, kind, out, layout, [int(s) for s in segments.split(",") if s], float(zoom))
@@ -588,6 +657,7 @@ def main():
                 detail = f"{why}; failed requests: {bad[:4] or 'none'}; console errors: {errs[:3] or 'none'}"
             else:
                 img = load(png)
+                check["png"] = str(png)
                 ok, detail = judge(check, img, reference, requests)
                 if check["name"] == "flat-raw" and ok:
                     reference = img

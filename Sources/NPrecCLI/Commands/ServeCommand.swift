@@ -59,6 +59,11 @@ enum ServeCommand {
                     "\(dataset.name): the link shows the meshes of the first \(meshes.segments.count) of "
                         + "\(meshes.named) labels")
             }
+            if dataset.colors.total > dataset.colors.colors.count {
+                Console.note(
+                    "\(dataset.name): the link sets the colours of the first \(dataset.colors.colors.count) of "
+                        + "\(dataset.colors.total) labels")
+            }
             Console.out(try ViewerLink.url(client: client, dataset: dataset, server: base))
         }
         try server.wait()
