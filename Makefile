@@ -153,6 +153,13 @@ clean:
 	.venv-bench/bin/pip install -q tinybrain compressed-segmentation numpy
 	touch $@
 
+# igneous (seung-lab's igneous-pipeline, binary wheels only: no compiler or apt package) beside the
+# reference in make bench, with nibabel for its `image create` from NIfTI files.
+.venv-igneous/.done:
+	$(PYTHON) -m venv .venv-igneous
+	.venv-igneous/bin/pip install -q "igneous-pipeline==4.37.0" nibabel
+	touch $@
+
 # Appends the missing packages of the benchmarks: GNU time, wrk, nginx. They go through
 # Tests/cluster/apt_install.sh (one apt-get update), which keeps nginx's install script from
 # starting the system's nginx service: serve_bench.py runs its own nginx, as the current user.
@@ -160,13 +167,14 @@ CHECK_BENCH = [ -x /usr/bin/time ] || need="$$need time"; \
 	command -v wrk >/dev/null 2>&1 || need="$$need wrk"; \
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need="$$need nginx";
 
-## bench: nprec against the reference side by side (wall, CPU, peak memory), stage throughputs,
-## then `nprec serve` against nginx under wrk
-bench: deps $(VENV)/.done .venv-bench/.done
+## bench: nprec against the reference and igneous side by side (wall, CPU, peak memory), stage
+## throughputs, then `nprec serve` against nginx under wrk
+bench: deps $(VENV)/.done .venv-bench/.done .venv-igneous/.done
 	@need=""; $(CHECK_BENCH) if [ -n "$$need" ]; then $(SUDO) Tests/cluster/apt_install.sh $$need; fi
 	$(SWIFT) build -c release $(WERROR)
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) NPREC_BENCH_BIN=$(CURDIR)/.build/release/nprec-bench \
-	  ANCHOR_PYTHON=$(CURDIR)/.venv-bench/bin/python $(VENV)/bin/python Tests/bench/bench.py
+	  ANCHOR_PYTHON=$(CURDIR)/.venv-bench/bin/python IGNEOUS_BIN=$(CURDIR)/.venv-igneous/bin/igneous \
+	  $(VENV)/bin/python Tests/bench/bench.py
 	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/bench/serve_bench.py
 
 ## bench-serve: only `nprec serve` against nginx (wrk on loopback: requests/s, p99, errors)
