@@ -184,6 +184,9 @@ enum SliceFiles {
     /// compressed strip included. Decoding the slices whole would take 72 MB.
     @Test(
         .enabled(if: FileManager.default.isExecutableFile(atPath: time), "needs GNU time at /usr/bin/time"),
+        .disabled(
+            if: ProcessInfo.processInfo.environment["NPREC_SANITIZER"] != nil,
+            "a sanitizer's shadow memory and quarantine make resident memory meaningless"),
         .timeLimit(.minutes(5)), arguments: ["png", "tif-strips", "tif-tiles", "tif-one-strip"])
     func largeSliceConversionHoldsBands(format: String) throws {
         let binary = try #require(Self.binary, "no nprec binary next to the tests: build it, or set NPREC_BIN")
