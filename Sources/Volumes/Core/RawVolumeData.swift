@@ -427,7 +427,12 @@ public final class RawVolumeData {
             try stream.skip(count)
         } catch let error as CodecError {
             if error.message.contains("truncated") {
-                throw truncated("the data ends before byte \(start + count)", volume: volume)
+                // A decoder may hold back the last bytes it had (igzip does, until more input
+                // comes): the position says what it delivered.
+                throw truncated(
+                    isCompressed
+                        ? "the compressed data ends after \(stream.position) of \(layout.offset + layout.dataBytes) bytes"
+                        : "the data ends before byte \(start + count)", volume: volume)
             }
             throw VolumeError(path: path, codecError: error)
         }
