@@ -1,6 +1,5 @@
 import CDeflate
 import CZlib
-import Synchronization
 
 /// gzip (RFC 1952) and zlib (RFC 1950). Whole buffers (chunks, shards, mesh fragments) go
 /// through libdeflate, which compresses the bench's chunks about 2.5 times as fast as zlib at the
@@ -118,11 +117,13 @@ public enum Gzip {
 private enum DeflatePool {
     struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
 
-    private static let compressors = Mutex<[Int: [Handle]]>([:])
-    private static let decompressors = Mutex<[Handle]>([])
+    private static let lock = ProcessLock()
+    // Only touched holding `lock`.
+    nonisolated(unsafe) private static var compressors: [Int: [Handle]] = [:]
+    nonisolated(unsafe) private static var decompressors: [Handle] = []
 
     static func compressor(level: Int) throws -> Handle {
-        if let handle = compressors.withLock({ $0[level]?.popLast() }) { return handle }
+        if let handle = lock.locked({ compressors[level]?.popLast() }) { return handle }
         guard let pointer = libdeflate_alloc_compressor(Int32(level)) else {
             throw CodecError(library: "libdeflate", message: "cannot allocate a compressor")
         }
@@ -130,11 +131,11 @@ private enum DeflatePool {
     }
 
     static func release(_ handle: Handle, level: Int) {
-        compressors.withLock { $0[level, default: []].append(handle) }
+        lock.locked { compressors[level, default: []].append(handle) }
     }
 
     static func decompressor() throws -> Handle {
-        if let handle = decompressors.withLock({ $0.popLast() }) { return handle }
+        if let handle = lock.locked({ decompressors.popLast() }) { return handle }
         guard let pointer = libdeflate_alloc_decompressor() else {
             throw CodecError(library: "libdeflate", message: "cannot allocate a decompressor")
         }
@@ -142,7 +143,7 @@ private enum DeflatePool {
     }
 
     static func release(_ handle: Handle) {
-        decompressors.withLock { $0.append(handle) }
+        lock.locked { decompressors.append(handle) }
     }
 }
 

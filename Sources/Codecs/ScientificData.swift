@@ -56,14 +56,18 @@ public enum AttributeValue: Sendable, Equatable {
 /// Neither libhdf5 as Debian builds it for netCDF nor libnetcdf may be called from two threads at
 /// once, and libnetcdf calls libhdf5 for netCDF-4 files: every call into either library, from
 /// every handle, holds this one lock.
-final class ScientificLibraries: @unchecked Sendable {
-    // Invariant: the mutex is allocated once and never freed (the instance lives as long as the
+enum ScientificLibraries {
+    static let shared = ProcessLock()
+}
+
+/// A pthread mutex that lives as long as the process. (ThreadSanitizer follows pthread mutexes;
+/// Synchronization's `Mutex`, a bare futex on Linux, it takes for unsynchronized access.)
+final class ProcessLock: @unchecked Sendable {
+    // Invariant: the mutex is allocated once and never freed (instances live as long as the
     // process); pthread mutexes are themselves thread-safe.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
-    static let shared = ScientificLibraries()
-
-    private init() {
+    init() {
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
     }

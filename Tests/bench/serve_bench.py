@@ -224,7 +224,7 @@ def main():
         finally:
             for process, _ in servers.values():
                 stop(process)
-        print(f"\nGoal: nprec serve at least 0.5x nginx's requests/s with 0 errors: "
+        print("\nGoal: nprec serve at least 0.5x nginx's requests/s with 0 errors: "
               + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()))
     finally:
         shutil.rmtree(work, ignore_errors=True)
