@@ -487,14 +487,12 @@ protocol ModeLanes {
     func store(_ pointer: UnsafeMutableRawPointer)
 }
 
-struct Lanes32: ModeLanes {
-    typealias Scalar = UInt32
-    var v: SIMD8<UInt32>
+/// Lanes of up to 32-bit labels, widened to 32 bits: they differ only in how they load and store.
+protocol WideLanes: ModeLanes {
+    var v: SIMD8<UInt32> { get set }
+}
 
-    @inline(__always) static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self) {
-        let w = pointer.loadUnaligned(as: SIMD16<UInt32>.self)
-        return (Self(v: w.evenHalf), Self(v: w.oddHalf))
-    }
+extension WideLanes {
     @inline(__always) func equal(_ other: Self) -> SIMD8<UInt32> {
         SIMD8<UInt32>(repeating: 0).replacing(with: SIMD8(repeating: 1), where: v .== other.v)
     }
@@ -502,12 +500,22 @@ struct Lanes32: ModeLanes {
     @inline(__always) mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>) {
         v.replace(with: other.v, where: mask)
     }
+}
+
+struct Lanes32: WideLanes {
+    typealias Scalar = UInt32
+    var v: SIMD8<UInt32>
+
+    @inline(__always) static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self) {
+        let w = pointer.loadUnaligned(as: SIMD16<UInt32>.self)
+        return (Self(v: w.evenHalf), Self(v: w.oddHalf))
+    }
     @inline(__always) func store(_ pointer: UnsafeMutableRawPointer) {
         pointer.storeBytes(of: v, as: SIMD8<UInt32>.self)
     }
 }
 
-struct Lanes16: ModeLanes {
+struct Lanes16: WideLanes {
     typealias Scalar = UInt16
     var v: SIMD8<UInt32>
 
@@ -515,28 +523,18 @@ struct Lanes16: ModeLanes {
         let w = SIMD16<UInt32>(truncatingIfNeeded: pointer.loadUnaligned(as: SIMD16<UInt16>.self))
         return (Self(v: w.evenHalf), Self(v: w.oddHalf))
     }
-    @inline(__always) func equal(_ other: Self) -> SIMD8<UInt32> { Lanes32(v: v).equal(Lanes32(v: other.v)) }
-    @inline(__always) func less(_ other: Self) -> SIMDMask<SIMD8<Int32>> { v .< other.v }
-    @inline(__always) mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>) {
-        v.replace(with: other.v, where: mask)
-    }
     @inline(__always) func store(_ pointer: UnsafeMutableRawPointer) {
         pointer.storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: v), as: SIMD8<UInt16>.self)
     }
 }
 
-struct Lanes8: ModeLanes {
+struct Lanes8: WideLanes {
     typealias Scalar = UInt8
     var v: SIMD8<UInt32>
 
     @inline(__always) static func load(_ pointer: UnsafeRawPointer) -> (even: Self, odd: Self) {
         let w = SIMD16<UInt32>(truncatingIfNeeded: pointer.loadUnaligned(as: SIMD16<UInt8>.self))
         return (Self(v: w.evenHalf), Self(v: w.oddHalf))
-    }
-    @inline(__always) func equal(_ other: Self) -> SIMD8<UInt32> { Lanes32(v: v).equal(Lanes32(v: other.v)) }
-    @inline(__always) func less(_ other: Self) -> SIMDMask<SIMD8<Int32>> { v .< other.v }
-    @inline(__always) mutating func replace(with other: Self, where mask: SIMDMask<SIMD8<Int32>>) {
-        v.replace(with: other.v, where: mask)
     }
     @inline(__always) func store(_ pointer: UnsafeMutableRawPointer) {
         pointer.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: v), as: SIMD8<UInt8>.self)

@@ -167,31 +167,29 @@ def main():
           "ref CPU s | igneous CPU s | nprec peak MiB | ref peak MiB | igneous peak MiB | check |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
-    # 1. Image pyramid, default options, gzip level 6 for nprec and the reference. Best of two.
-    image = volume("image", (512 // scale, 512 // scale, 384 // scale), np.uint8)
-    ours = best_of_two(lambda: timed([NPREC, "pyramid", image, WORK / "img-ours", "--compresslevel", "6"]),
-                       [WORK / "img-ours"])
-    theirs = best_of_two(lambda: timed([ref("volume-to-precomputed-pyramid"), image, WORK / "img-ref",
-                                        "--compresslevel", "6"]), [WORK / "img-ref"])
-    note, ign = same(WORK / "img-ours", WORK / "img-ref"), None
-    if has_igneous:
-        mips = scale_count(WORK / "img-ours") - 1
-        ign = best_of_two(lambda: igneous_pyramid(image, WORK / "img-ig", mips, labels=False), [WORK / "img-ig"])
-        note += "; " + against_igneous(WORK / "img-ours", WORK / "img-ig", labels=False)
-    row(f"image pyramid {image.name} {512 // scale}x{512 // scale}x{384 // scale} uint8", ours, theirs, note, ign)
+    def pyramid_case(title, source, name, args, labels):
+        """nprec, the reference and igneous on one pyramid, best of two each."""
+        ours_root, ref_root, ig_root = WORK / f"{name}-ours", WORK / f"{name}-ref", WORK / f"{name}-ig"
+        ours = best_of_two(lambda: timed([NPREC, "pyramid", source, ours_root, *args]), [ours_root])
+        theirs = best_of_two(lambda: timed([ref("volume-to-precomputed-pyramid"), source, ref_root, *args]),
+                             [ref_root])
+        note, ign = same(ours_root, ref_root), None
+        if has_igneous:
+            mips = scale_count(ours_root) - 1
+            ign = best_of_two(lambda: igneous_pyramid(source, ig_root, mips, labels=labels), [ig_root])
+            note += "; " + against_igneous(ours_root, ig_root, labels=labels)
+        row(title, ours, theirs, note, ign)
 
-    # 2. Segmentation pyramid: compressed_segmentation + majority (igneous: mode). Best of two.
-    labels = volume("labels", (192 // scale,) * 3, np.uint32, labels=True)
-    args = ["--encoding", "compressed_segmentation", "--downscaling-method", "majority", "--compresslevel", "6"]
-    ours = best_of_two(lambda: timed([NPREC, "pyramid", labels, WORK / "seg-ours", *args]), [WORK / "seg-ours"])
-    theirs = best_of_two(lambda: timed([ref("volume-to-precomputed-pyramid"), labels, WORK / "seg-ref", *args]),
-                         [WORK / "seg-ref"])
-    note, ign = same(WORK / "seg-ours", WORK / "seg-ref"), None
-    if has_igneous:
-        mips = scale_count(WORK / "seg-ours") - 1
-        ign = best_of_two(lambda: igneous_pyramid(labels, WORK / "seg-ig", mips, labels=True), [WORK / "seg-ig"])
-        note += "; " + against_igneous(WORK / "seg-ours", WORK / "seg-ig", labels=True)
-    row(f"segmentation pyramid {192 // scale}^3 uint32, cseg + majority", ours, theirs, note, ign)
+    # 1. Image pyramid, default options, gzip level 6 for nprec and the reference.
+    image = volume("image", (512 // scale, 512 // scale, 384 // scale), np.uint8)
+    pyramid_case(f"image pyramid {image.name} {512 // scale}x{512 // scale}x{384 // scale} uint8", image, "img",
+                 ["--compresslevel", "6"], labels=False)
+
+    # 2. Segmentation pyramid: compressed_segmentation + majority (igneous: mode).
+    labels = volume("labels", (256 // scale,) * 3, np.uint32, labels=True)
+    pyramid_case(f"segmentation pyramid {256 // scale}^3 uint32, cseg + majority", labels, "seg",
+                 ["--encoding", "compressed_segmentation", "--downscaling-method", "majority", "--compresslevel", "6"],
+                 labels=True)
 
     # 3. convert of a large uncompressed volume: peak memory against the raw size.
     big_shape = (1024 // scale, 512 // scale, 512 // scale)
