@@ -32,10 +32,12 @@ enum Runner {
         return packageRoot.appendingPathComponent(".build/debug/nprec")
     }()
 
-    /// The longest a process may run before it is killed and the test fails: 30 s, times
-    /// NPREC_TEST_TIME_SCALE (`make sanitize` sets 10 for its sanitized debug binary).
-    static let timeLimit: Duration = .seconds(
-        30 * (ProcessInfo.processInfo.environment["NPREC_TEST_TIME_SCALE"].flatMap(Int.init) ?? 1))
+    /// How much slower than a release build the binary under test may be: NPREC_TEST_TIME_SCALE
+    /// (`make sanitize` sets 10 for its sanitized debug binary), else 1. Time limits scale by it.
+    static let timeScale = ProcessInfo.processInfo.environment["NPREC_TEST_TIME_SCALE"].flatMap(Int.init) ?? 1
+
+    /// The longest a process may run before it is killed and the test fails.
+    static let timeLimit: Duration = .seconds(30 * timeScale)
 
     /// Runs `nprec ARGUMENTS` in `directory` (a fresh temporary directory if nil).
     static func nprec(
