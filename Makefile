@@ -98,14 +98,16 @@ fuzz: deps
 
 ## sanitize: the whole test suite under AddressSanitizer, then ThreadSanitizer (debug builds in
 ## .build-asan and .build-tsan; the CLI tests run the sanitized binary, with 10 times the time
-## limit; resident-memory tests are skipped; suppressions for the Swift runtime's own leaks in
-## Tests/sanitize). `make sanitize SANITIZERS=thread` runs one. Not part of `make test`.
+## limit; resident-memory tests are skipped; leaks are checked in the nprec processes, not in
+## the test process, with suppressions for the Swift runtime's own in Tests/sanitize).
+## `make sanitize SANITIZERS=thread` runs one. Not part of `make test`.
 SANITIZERS ?= address thread
 sanitize: test-deps
 	for s in $(SANITIZERS); do \
 	  dir=.build-$$(echo $$s | cut -c1)san; \
 	  $(SWIFT) build --build-tests --scratch-path $$dir --sanitize=$$s $(WERROR) && \
 	  NPREC_SANITIZER=$$s NPREC_TEST_TIME_SCALE=10 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitize/lsan.supp \
+	  ASAN_OPTIONS=detect_leaks=0 NPREC_CHILD_ASAN_OPTIONS=detect_leaks=1 \
 	  TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitize/tsan.supp \
 	  NPREC_BIN=$(CURDIR)/$$dir/debug/nprec $(SWIFT) test --skip-build --scratch-path $$dir --sanitize=$$s \
 	    || exit 1; \
