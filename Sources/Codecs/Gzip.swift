@@ -103,7 +103,8 @@ public enum Gzip {
                     continue
                 }
                 guard status == LIBDEFLATE_SUCCESS else { return nil }
-                output += piece
+                // One member (the usual case) becomes the output as it is, uncopied.
+                if output.isEmpty { output = piece } else { output += piece }
                 offset += consumed
                 break
             }

@@ -6,23 +6,10 @@ import Testing
 
 /// Label chunks for the tests, made from a fixed seed.
 enum Labels {
-    /// SplitMix64.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Segmentation-like labels: boxes of 5x7x3 voxels (not aligned with any block), each with a
     /// random label from `palette`, and a noisy slab of 3 labels so wider blocks need more bits.
     static func segmentation(size: [Int], channels: Int, seed: UInt64, palette: [UInt64]) -> [UInt64] {
-        var random = Random(state: seed)
+        var random = SplitMix64(seed: seed)
         let cells = (0..<4096).map { _ in palette[random.below(palette.count)] }
         var values = [UInt64]()
         values.reserveCapacity(size.reduce(1, *) * channels)
@@ -214,7 +201,7 @@ struct EncodedChannel {
     @Test(arguments: [(1, 0), (2, 1), (3, 2), (4, 2), (5, 4), (16, 4), (17, 8), (256, 8), (257, 16), (300, 16)])
     func bitWidth(distinct: Int, bits: Int) throws {
         for dataType in [DataType.uint32, .uint64] {
-            var random = Labels.Random(state: UInt64(distinct))
+            var random = SplitMix64(seed: UInt64(distinct))
             let palette = Labels.palette(dataType, count: distinct)
             var values = palette  // each value at least once
             while values.count < 512 { values.append(palette[random.below(distinct)]) }
@@ -431,7 +418,7 @@ struct EncodedChannel {
         let values = Labels.segmentation(
             size: size, channels: 2, seed: 3, palette: Labels.palette(dataType, count: 300))
         let encoded = try encode(values, size: size, channels: 2, dataType, block: [4, 2, 3])
-        var random = Labels.Random(state: 77)
+        var random = SplitMix64(seed: 77)
         var rejected = 0
         for trial in 0..<3000 {
             var damaged = encoded
@@ -481,7 +468,7 @@ struct EncodedChannel {
     /// the test's box pattern, and uniform noise of 5 labels (4 bits per block) and of 300 labels
     /// (16 bits per block; no run of equal values to skip).
     static func benchmarkChunks() -> [(String, DataType, [UInt64])] {
-        var random = Labels.Random(state: 1)
+        var random = SplitMix64(seed: 1)
         let seeds = (0..<150).map { _ in (random.below(64), random.below(64), random.below(64)) }
         var voronoi = [UInt64]()
         for z in 0..<64 {
@@ -517,4 +504,9 @@ struct EncodedChannel {
         }
         return best
     }
+}
+
+extension SplitMix64 {
+    /// A number in 0..<n (modulo: the small bias does not matter for test data).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -15,9 +15,9 @@ import pathlib
 import random
 import re
 import shutil
-import subprocess
-import tempfile
 import zlib
+
+from common import Campaign
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NPREC = os.environ.get("NPREC_BIN") or str(ROOT / ".build/release/nprec")
@@ -69,10 +69,6 @@ def mutate_gifti_gzip(data, rng):
     return data
 
 
-def failed(result):
-    return result.returncode not in (0, 1) or "crashed" in result.stderr or "Fatal error" in result.stderr
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
@@ -84,13 +80,11 @@ def main():
     sources = sorted(p for p in FIXTURES.rglob("*")
                      if p.is_file() and p.name.lower().endswith(SUFFIXES) and p.stat().st_size < 2_000_000
                      and p.name.endswith(args.only))
-    base = pathlib.Path(tempfile.mkdtemp(prefix="nprec-fuzz-meshes-"))
-    crashes = accepted = 0
+    campaign = Campaign("meshes", NPREC, args.timeout, (0, 1))
     for run in range(args.runs):
         source = rng.choice(sources)
-        work = base / "work"
-        shutil.rmtree(work, ignore_errors=True)
-        (work / "seg").mkdir(parents=True)
+        work = campaign.fresh_work()
+        (work / "seg").mkdir()
         (work / "seg" / "info").write_text(INFO)
         for file in source.parent.glob("*.dat"):  # external GIfTI data
             shutil.copy(file, work / file.name)
@@ -102,25 +96,10 @@ def main():
         mutated = mutate_gifti_gzip(data, rng) if rng.random() < 0.3 else None
         data = mutated if mutated is not None else mutate(data, rng)
         target.write_bytes(gzip.compress(bytes(data)) if compressed else bytes(data))
-        command = [NPREC, "mesh", "convert", str(target), str(work / "seg")]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
-        except subprocess.TimeoutExpired:  # a hang counts as a crash
-            result = subprocess.CompletedProcess(command, -999, "", f"hung: no exit after {args.timeout} s")
-        if failed(result):
-            crashes += 1
-            keep = base / f"crash{crashes}"
-            shutil.copytree(work, keep)
-            print(f"CRASH mesh convert on {source.name} (kept in {keep}): exit {result.returncode}: "
-                  + result.stderr[:400].replace("\n", " | "))
-        elif result.returncode == 0:
-            accepted += 1
-    print(f"{args.runs} mutated files from {len(sources)} fixtures: {accepted} converted, "
-          f"the others refused with exit 1; {crashes} crashes")
-    if not crashes:
-        shutil.rmtree(base, ignore_errors=True)
-    return 1 if crashes else 0
-
+        result = campaign.run(["mesh", "convert", target, work / "seg"], f"mesh convert on {source.name}")
+        if result is not None and result.returncode == 0:
+            campaign.accepted += 1
+    return campaign.finish(args.runs, len(sources))
 
 if __name__ == "__main__":
     raise SystemExit(main())

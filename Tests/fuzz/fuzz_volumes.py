@@ -13,8 +13,8 @@ import os
 import pathlib
 import random
 import shutil
-import subprocess
-import tempfile
+
+from common import Campaign
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NPREC = os.environ.get("NPREC_BIN") or str(ROOT / ".build/release/nprec")
@@ -64,10 +64,6 @@ def huge_dims(data, rng):
     return data
 
 
-def failed(result):
-    return result.returncode not in (0, 1, 4) or "crashed" in result.stderr or "Fatal error" in result.stderr
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
@@ -83,13 +79,10 @@ def main():
                      and p.relative_to(FIXTURES).parts[0].startswith(args.only))
     if "nifti".startswith(args.only):
         sources += sorted(p for p in NIFTI.iterdir() if p.is_file() and is_nifti(p) and p.stat().st_size < 400_000)
-    base = pathlib.Path(tempfile.mkdtemp(prefix="nprec-fuzz-"))
-    crashes = accepted = 0
+    campaign = Campaign("volumes", NPREC, args.timeout, (0, 1, 4))
     for run in range(args.runs):
         source = rng.choice(sources)
-        work = base / "work"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir()
+        work = campaign.fresh_work()
         for file in companions(source):
             shutil.copy(file, work / file.name)
         target = work / source.name
@@ -111,28 +104,12 @@ def main():
         steps = [["info", target, work / "out"], ["scales", work / "out" / "info_fullres.json", work / "out"],
                  ["convert", target, work / "out", "-j", "2"]]
         for step in steps:
-            try:
-                result = subprocess.run([NPREC, *map(str, step)], capture_output=True, text=True,
-                                        timeout=args.timeout)
-            except subprocess.TimeoutExpired:  # a hang counts as a crash
-                result = subprocess.CompletedProcess(step, -999, "", f"hung: no exit after {args.timeout} s")
-            if failed(result):
-                crashes += 1
-                keep = base / f"crash{crashes}"
-                shutil.copytree(work, keep)
-                print(f"CRASH {step[0]} on {source.name} (kept in {keep}): exit {result.returncode}: "
-                      + result.stderr[:400].replace("\n", " | "))
-                break
-            if result.returncode not in (0, 4):
+            result = campaign.run(step, f"{step[0]} on {source.name}")
+            if result is None or result.returncode not in (0, 4):
                 break
         else:
-            accepted += 1
-    print(f"{args.runs} mutated files from {len(sources)} fixtures: {accepted} converted, "
-          f"the others refused with exit 1; {crashes} crashes")
-    if not crashes:
-        shutil.rmtree(base, ignore_errors=True)
-    return 1 if crashes else 0
-
+            campaign.accepted += 1
+    return campaign.finish(args.runs, len(sources))
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -132,17 +132,23 @@ func check(_ volume: any VolumeFile, against expected: HeaderFormatFixtures.Expe
     }
 }
 
-/// Opens `path` through `VolumeFiles.open` and reads every slice, returning the error thrown.
-func volumeFailure(_ path: String, options: VolumeOptions = VolumeOptions()) -> VolumeError? {
+/// The `VolumeError` that `body` throws; nil when it throws none (any other error is recorded).
+func volumeError(_ body: () throws -> Void) -> VolumeError? {
     do {
-        let volume = try VolumeFiles.open(path, options: options)
-        _ = try readWhole(volume, step: 1)
-        Issue.record("\(path) opened and read without error")
+        try body()
         return nil
     } catch let error as VolumeError {
         return error
     } catch {
         Issue.record("not a VolumeError: \(error)")
         return nil
+    }
+}
+
+/// Opens `path` through `VolumeFiles.open` and reads every slice, returning the error thrown.
+func volumeFailure(_ path: String, options: VolumeOptions = VolumeOptions()) -> VolumeError? {
+    volumeError {
+        _ = try readWhole(try VolumeFiles.open(path, options: options), step: 1)
+        Issue.record("\(path) opened and read without error")
     }
 }
