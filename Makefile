@@ -10,21 +10,22 @@ DEBUG_BIN   := .build/debug/nprec
 WERROR      := -Xswiftc -warnings-as-errors
 
 # pkg-config module => Debian package
-PKGS := zlib:zlib1g-dev libdeflate:libdeflate-dev libisal:libisal-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev libxml-2.0:libxml2-dev
+PKGS := zlib:zlib1g-dev libdeflate:libdeflate-dev libisal:libisal-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev libxml-2.0:libxml2-dev draco:libdraco-dev
 
 .PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz-info fuzz sanitize fuzz-meshes
 
 all: build
 
 # Appends the missing build packages to $$need (pkg-config modules, libxml-2.0 among them for
-# GIfTI; libbz2 by its header since it has no pkg-config file; the libxml2 runtime that
-# FoundationXML loads, for the OME-XML of TIFF stacks).
+# GIfTI; libbz2 and meshoptimizer by their headers since they have no pkg-config file; the
+# libxml2 runtime that FoundationXML loads, for the OME-XML of TIFF stacks).
 CHECK_BUILD = command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config"; \
 	for entry in $(PKGS); do \
 	  mod=$${entry%%:*}; pkg=$${entry\#*:}; \
 	  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $$mod; then need="$$need $$pkg"; fi; \
 	done; \
 	[ -f /usr/include/bzlib.h ] || need="$$need libbz2-dev"; \
+	[ -f /usr/include/meshoptimizer.h ] || need="$$need libmeshoptimizer-dev"; \
 	ldconfig -p 2>/dev/null | grep -q 'libxml2.so.2 ' || need="$$need libxml2";
 # Appends the shells of the completion tests.
 CHECK_SHELLS = command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \

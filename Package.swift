@@ -43,6 +43,12 @@ let package = Package(
         // network, no entity expansion, no DTD loading).
         .systemLibrary(
             name: "CXML2", path: "Sources/CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // Mesh simplification (multi-resolution meshes): meshoptimizer, which ships no pkg-config file.
+        .systemLibrary(
+            name: "CMeshopt", path: "Sources/CMeshopt", providers: [.apt(["libmeshoptimizer-dev"])]),
+        // Draco mesh compression (multi-resolution meshes): libdraco's C++ API behind plain C functions
+        // that catch every exception (a plain target: its Debian package, libdraco-dev, comes from `make deps`).
+        .target(name: "CDraco", linkerSettings: [.linkedLibrary("draco")]),
         // setjmp-guarded libjpeg/libpng calls (their errors longjmp, which Swift cannot catch).
         .target(name: "CShims", dependencies: ["CJPEG", "CPNG", "CTIFF"]),
         // libFuzzer's driver entry, declared for `nprec-fuzz` (linked only by `make fuzz`).
@@ -55,6 +61,7 @@ let package = Package(
             name: "Codecs",
             dependencies: [
                 "CZlib", "CDeflate", "CISAL", "CBzip2", "CJPEG", "CPNG", "CTIFF", "CShims", "CHDF5", "CNetCDF", "CXML2",
+                "CMeshopt", "CDraco",
             ]),
         // The precomputed format: info model, chunk grid, storage, raw chunks, scales.
         .target(name: "Precomputed", dependencies: ["Codecs"]),
