@@ -79,6 +79,8 @@ let package = Package(
         // Volume files and other datasets as sources of the engine: convert and reencode.
         .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "Volumes"]),
         .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
+        // `nprec mesh generate`: marching cubes, levels of detail, the multi-resolution mesh format.
+        .target(name: "Meshing", dependencies: ["Precomputed", "Encoding", "Engine", "Codecs", "Mesh"]),
         // `nprec verify`: a dataset checked file by file as Neuroglancer reads it.
         .target(name: "Verify", dependencies: ["Precomputed", "Encoding", "Engine", "Codecs", "Mesh"]),
         // `nprec labels`: atlas label tables as segment properties, voxel counts per label.
@@ -98,7 +100,7 @@ let package = Package(
             name: "NPrecCLI",
             dependencies: [
                 "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "Volumes", "Mesh", "Codecs",
-                "Serve", "Verify", "Labels",
+                "Serve", "Verify", "Labels", "Meshing",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // The parsers and decoders as fuzz targets, and their libFuzzer driver (`make fuzz`).
@@ -122,6 +124,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pyramid", "Encoding", "Precomputed"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Encoding", "Precomputed", "Mesh", "Codecs"]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Precomputed"]),
+        .testTarget(name: "MeshingTests", dependencies: ["Meshing", "Precomputed", "Codecs"]),
         .testTarget(name: "NPrecCLITests", dependencies: ["NPrecCLI", "Precomputed", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]

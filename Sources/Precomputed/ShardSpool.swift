@@ -121,6 +121,7 @@ public final class ShardSpool: @unchecked Sendable {
                 try output.append(assembly.header)
                 for piece in assembly.pieces {
                     switch piece {
+                    case .prefix: break
                     case .chunk(let index):
                         let blob = stored[index].value
                         try output.copy(from: spoolFD, offset: blob.offset, count: blob.size)

@@ -141,6 +141,8 @@ public struct ShardingLayout: Sendable {
 /// range `[o, o)`, `o` being where the next piece starts.
 struct ShardAssembly {
     enum Piece {
+        /// The bytes stored right before entry `index`'s blob (a mesh's fragments), outside the index.
+        case prefix(Int)
         /// The stored blob of entry `index` of the entries given to `init`.
         case chunk(Int)
         /// An encoded minishard index.
@@ -157,7 +159,10 @@ struct ShardAssembly {
     /// `entries` are the chunk ids and stored (data-encoded) sizes, in any order. Throws when
     /// an id is there twice or the ids are not all in one shard; `name` names the shard in
     /// errors.
-    init(entries: [(id: UInt64, size: Int)], layout: ShardingLayout, compressionLevel: Int, name: String) throws {
+    init(
+        entries: [(id: UInt64, size: Int)], prefixSizes: [Int]? = nil, layout: ShardingLayout, compressionLevel: Int,
+        name: String
+    ) throws {
         let spec = layout.spec
         // 2^26 minishards make a 1 GiB shard index; Neuroglancer fetches it whole.
         guard (0...26).contains(spec.minishardBits) else {
@@ -196,6 +201,10 @@ struct ShardAssembly {
                     throw PrecomputedError.unsupported("\(name): chunk \(id) is there twice")
                 }
                 let size = UInt64(entries[entryIndex].size)
+                if let prefixSizes, prefixSizes[entryIndex] > 0 {
+                    pieces.append(.prefix(entryIndex))
+                    offset += UInt64(prefixSizes[entryIndex])
+                }
                 ids.append(id &- previousID)
                 previousID = id
                 starts.append(offset - previousEnd)
@@ -255,6 +264,32 @@ public enum ShardFile {
         file.reserveCapacity(Int(assembly.size))
         for piece in assembly.pieces {
             switch piece {
+            case .prefix: break
+            case .chunk(let index): file += blobs[index]
+            case .bytes(let bytes): file += bytes
+            }
+        }
+        return file
+    }
+
+    /// A shard as `build` makes it, each entry's `prefix` stored as it is right before its
+    /// blob and outside the index: the multi-resolution mesh layout, whose fragments precede the
+    /// manifest that the index points to.
+    public static func build(
+        prefixed entries: [(id: UInt64, prefix: [UInt8], data: [UInt8])], layout: ShardingLayout,
+        compressionLevel: Int = 6
+    ) throws -> [UInt8] {
+        let blobs = try entries.map {
+            try ShardAssembly.storedBlob($0.data, layout: layout, compressionLevel: compressionLevel)
+        }
+        let assembly = try ShardAssembly(
+            entries: zip(entries, blobs).map { ($0.id, $1.count) }, prefixSizes: entries.map(\.prefix.count),
+            layout: layout, compressionLevel: compressionLevel, name: "shard")
+        var file = assembly.header
+        file.reserveCapacity(Int(assembly.size))
+        for piece in assembly.pieces {
+            switch piece {
+            case .prefix(let index): file += entries[index].prefix
             case .chunk(let index): file += blobs[index]
             case .bytes(let bytes): file += bytes
             }

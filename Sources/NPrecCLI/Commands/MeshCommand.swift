@@ -2,9 +2,42 @@
 enum MeshCommand {
     static let command = Command(
         name: "mesh",
-        summary: "Convert surface meshes and link them to segmentation labels.",
-        examples: ["nprec mesh convert lh.pial.surf.gii out/", "nprec mesh link labels.csv out/"],
+        summary: "Make meshes of segmentation labels, convert surface meshes, link them to labels.",
+        examples: [
+            "nprec mesh generate seg/", "nprec mesh convert lh.pial.surf.gii out/", "nprec mesh link labels.csv out/",
+        ],
         subcommands: [
+            Command(
+                name: "generate",
+                summary: "Make a multi-resolution mesh of every label of a segmentation (marching cubes, Draco).",
+                discussion: """
+                    Reads the segmentation DEST (uint8 to uint64 labels, any encoding, sharded or not) block by \
+                    block, one voxel of overlap between blocks, and makes the surface of every label with \
+                    marching cubes: closed, the surfaces of neighbouring blocks meeting exactly, vertices \
+                    where Neuroglancer draws the voxels (a voxel's centre at (voxel_offset + i + 0.5) * \
+                    resolution). Each surface is simplified with meshoptimizer within --error nm (the \
+                    borders of blocks fixed), then into coarser levels of detail, twice the error at each \
+                    level, and written as Neuroglancer's multi-resolution format: MESH_DIR/info \
+                    (neuroglancer_multilod_draco), per label MESH_DIR/ID (Draco fragments) and MESH_DIR/ID.index \
+                    (the manifest), or shards with --sharding; --format legacy writes one fragment per label \
+                    and its ID:0 manifest instead, for old viewers. The info's mesh key is set. Memory holds \
+                    the blocks in flight and one label's mesh at a time. Split over machines with --task I/N: \
+                    each task makes its blocks, then its labels once every task's blocks are there (under \
+                    DEST/.nprec), so run the same command twice per task, or the tasks then once without \
+                    --task; that run finishes what is missing and removes the work files. A dataset that \
+                    is not a segmentation, or whose data type cannot hold labels, is an error.
+                    """,
+                examples: [
+                    "nprec mesh generate seg/",
+                    "nprec mesh generate --sharding auto --error 200 seg/",
+                    "nprec mesh generate --labels 17,53 --format legacy seg/",
+                    "nprec mesh generate --task 3/8 seg/   # twice per task, or once more without --task",
+                ],
+                options: MeshGenerateRunner.options + OptionGroups.storage + OptionGroups.work,
+                positionals: [
+                    Positional("DEST", "Segmentation dataset directory holding info.", completion: .directory)
+                ],
+                run: MeshGenerateRunner.run),
             Command(
                 name: "convert",
                 summary: "Write a precomputed mesh fragment from a surface mesh (GIfTI, OBJ, PLY, STL, OFF).",
