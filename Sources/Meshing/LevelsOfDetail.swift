@@ -38,8 +38,10 @@ public struct LevelsOfDetail: Sendable {
             var order: [SIMD3<Int>] = []
             for node in current {
                 let merged = weld(node.pieces)
-                let simplified = simplify(merged, scale: scale, error: error(level))
-                guard simplified.triangleCount > 0 else { continue }
+                var simplified = simplify(merged, scale: scale, error: error(level))
+                // A small piece simplified away stays as it was: every node keeps its parent, and a
+                // label shows at every level.
+                if simplified.triangleCount == 0 { simplified = merged }
                 let parent = node.position &>> 1
                 if parents[parent] == nil { order.append(parent) }
                 parents[parent, default: []].append(simplified)

@@ -171,14 +171,14 @@ public struct MeshGenerator: Sendable {
         labelProgress.finish()
         (summary.triangles, summary.bytes, summary.labelsWritten) = totals.value
 
+        if info.mesh != meshDirectory {
+            info.mesh = meshDirectory
+            try dataset.writeInfo(info, overwrite: true)
+        }
         if task == nil {
-            var updated = info
-            if updated.mesh != meshDirectory {
-                updated.mesh = meshDirectory
-                try dataset.writeInfo(updated, overwrite: true)
-                info = updated
-            }
             try? FileManager.default.removeItem(atPath: dataset.path(workDirectory))
+            // The journal's directory goes too when nothing else is in it.
+            _ = rmdir(dataset.path(TaskJournal.directory))
             summary.complete = true
         } else {
             summary.complete = writer.allUnits.allSatisfy(writer.isWritten)

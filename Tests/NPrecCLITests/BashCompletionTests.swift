@@ -62,7 +62,7 @@ struct BashCompletionTests {
             Case("nprec", "sc", expect: ["scales"]),
             Case("nprec", "", expect: commands + ["--help", "--version"]),
             Case("nprec", "--v", expect: ["--version"]),
-            Case("nprec", "mesh", "", expect: ["convert", "link", "--help"]),
+            Case("nprec", "mesh", "", expect: ["generate", "convert", "link", "--help"]),
             Case("nprec", "mesh", "l", expect: ["link"]),
             Case("nprec", "scales", "--ta", expect: ["--target-chunk-size"]),
             Case(

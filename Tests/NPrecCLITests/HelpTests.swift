@@ -34,7 +34,7 @@ enum Commands {
 struct HelpTests {
     @Test func theRegistryHoldsTheSpecifiedCommands() throws {
         #expect(Registry.commands.map(\.name) == Commands.specified)
-        #expect(try Commands.command(["mesh"]).subcommands.map(\.name) == ["convert", "link"])
+        #expect(try Commands.command(["mesh"]).subcommands.map(\.name) == ["generate", "convert", "link"])
     }
 
     @Test("The overview", arguments: [[], ["help"], ["--help"], ["-h"]])

@@ -203,7 +203,7 @@ struct FishCompletionTests {
                     "--encoding=raw", "--encoding=jpeg", "--encoding=png", "--encoding=compressed_segmentation",
                 ]),
             Case(line: "nprec scales --ty", expected: ["--type"]),
-            Case(line: "nprec mesh ", expected: ["convert", "link"]),
+            Case(line: "nprec mesh ", expected: ["generate", "convert", "link"]),
             Case(line: "nprec mesh link --", expected: ["--no-colon-suffix", "--help"]),
             Case(line: "nprec mesh convert --units ", expected: ["nm", "um", "mm"]),
             Case(line: "nprec downscale --downscaling-method ", expected: ["auto", "average", "majority", "stride"]),
