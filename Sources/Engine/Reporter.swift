@@ -3,8 +3,14 @@
 public protocol WorkReporter: Sendable {
     /// A step of `total` chunks starts; the result is advanced after each chunk.
     func begin(_ label: String, total: Int) -> any StepProgress
+    /// A step of `total` things named `unit` (e.g. "labels").
+    func begin(_ label: String, total: Int, unit: String) -> any StepProgress
     func note(_ message: String)
     func warn(_ message: String)
+}
+
+extension WorkReporter {
+    public func begin(_ label: String, total: Int, unit: String) -> any StepProgress { begin(label, total: total) }
 }
 
 public protocol StepProgress: Sendable {

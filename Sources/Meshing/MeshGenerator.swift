@@ -117,7 +117,7 @@ public struct MeshGenerator: Sendable {
         let task = settings.work.task
         let mine = (0..<grid.count).filter { task == nil || $0 % task!.count == task!.index }
         let missing = mine.filter { !FileIO.isFile(dataset.path("\(workDirectory)/\(grid.name(grid.position($0)))")) }
-        let blockProgress = reporter.begin("mesh blocks of scale \(scale.key)", total: missing.count)
+        let blockProgress = reporter.begin("mesh scale \(scale.key)", total: missing.count, unit: "blocks")
         try parallelChunks(missing.count, jobs: settings.jobs) { i in
             defer { blockProgress.advance() }
             let position = grid.position(missing[i])
@@ -159,7 +159,8 @@ public struct MeshGenerator: Sendable {
         let units = writer.units(task: task)
         let pending = settings.work.resume ? units.filter { !writer.isWritten($0) } : units
         let labelProgress = reporter.begin(
-            "meshes of \(pending.reduce(0) { $0 + $1.labels.count }) labels", total: pending.count)
+            "levels of detail of \(pending.reduce(0) { $0 + $1.labels.count }) labels", total: pending.count,
+            unit: layoutUnit(writer))
         let totals = Totals()
         try parallelChunks(pending.count, jobs: settings.jobs) { i in
             defer { labelProgress.advance() }
@@ -185,6 +186,8 @@ public struct MeshGenerator: Sendable {
         }
         return summary
     }
+
+    func layoutUnit(_ writer: LabelWriter) -> String { writer.layout == nil ? "labels" : "shards" }
 
     /// The options that change the files, recorded with the work files.
     func describe(grid: BlockGrid, error: Double, scaleKey: String) -> String {

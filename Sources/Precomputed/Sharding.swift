@@ -297,6 +297,46 @@ public enum ShardFile {
         return file
     }
 
+    /// The ids a shard file holds, in minishard order, from its shard and minishard indexes
+    /// (read whole or through `read`, as `chunk` reads them); `path` names it in errors.
+    public static func ids(layout: ShardingLayout, path: String, read: (Int, Int) throws -> [UInt8]?) throws
+        -> [UInt64]
+    {
+        func corrupt(_ problem: String) -> PrecomputedError { .badChunk(path: path, problem: problem) }
+        guard let index = try read(0, layout.indexSize), index.count == layout.indexSize else {
+            throw corrupt("shard index is truncated")
+        }
+        func uint64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+            return value
+        }
+        var ids: [UInt64] = []
+        for minishard in 0..<(layout.indexSize / 16) {
+            let (start, end) = (uint64(index, 16 * minishard), uint64(index, 16 * minishard + 8))
+            if start == end { continue }
+            guard start < end, end - start < 1 << 32 else {
+                throw corrupt("minishard \(minishard) has an invalid index range \(start)..<\(end)")
+            }
+            guard var bytes = try read(layout.indexSize + Int(start), Int(end - start)), bytes.count == Int(end - start)
+            else { throw corrupt("minishard \(minishard) index lies past the end of the file") }
+            if layout.gzipIndex {
+                do {
+                    bytes = try Gzip.decompress(bytes, maxSize: 1 << 32)
+                } catch {
+                    throw corrupt("minishard index: \(error)")
+                }
+            }
+            guard bytes.count % 24 == 0 else { throw corrupt("invalid minishard index length \(bytes.count)") }
+            var id: UInt64 = 0
+            for i in 0..<(bytes.count / 24) {
+                id &+= uint64(bytes, 8 * i)
+                ids.append(id)
+            }
+        }
+        return ids
+    }
+
     /// The chunk with `id` from a shard file's bytes (read whole or through `read`), or nil
     /// when absent. `read(offset, count)` returns bytes of the file; `path` names it in errors.
     public static func chunk(

@@ -27,6 +27,11 @@ public struct MeshManifests: Sendable, Equatable {
         guard info.type == "segmentation", let key = info.mesh, let mesh = Self.directory(of: key, in: directory),
             let entries = try? FileManager.default.contentsOfDirectory(atPath: mesh)
         else { return }
+        if let ids = Self.multiresolutionLabels(mesh, entries: entries) {
+            named = ids.count
+            segments = Array(ids.sorted().prefix(limit))
+            return
+        }
         var files: [UInt64: String] = [:]
         for entry in entries {
             let label = entry.hasSuffix(":0") ? entry.dropLast(2) : Substring(entry)
@@ -40,6 +45,43 @@ public struct MeshManifests: Sendable, Equatable {
         for id in files.keys.sorted() where segments.count < limit {
             if let file = files[id], Self.isManifest(mesh + "/" + file) { segments.append(id) }
         }
+    }
+
+    /// The labels of a multi-resolution mesh directory (`neuroglancer_multilod_draco`): those with
+    /// an `ID.index` manifest, or the ids in its shards; nil for another kind of mesh directory.
+    static func multiresolutionLabels(_ mesh: String, entries: [String]) -> Set<UInt64>? {
+        struct Info: Decodable {
+            var type: String
+            var sharding: ShardingSpec?
+            enum CodingKeys: String, CodingKey {
+                case type = "@type"
+                case sharding
+            }
+        }
+        guard let bytes = try? FileIO.read(mesh + "/info"), let info = try? JSONText.decode(Info.self, from: bytes),
+            info.type == "neuroglancer_multilod_draco"
+        else { return nil }
+        var ids = Set<UInt64>()
+        if let spec = info.sharding {
+            let layout = ShardingLayout(spec: spec, gridSize: [1, 1, 1])
+            for entry in entries where entry.hasSuffix(".shard") {
+                let path = mesh + "/" + entry
+                guard let file = try? FileIO.read(path) else { continue }
+                let found = try? ShardFile.ids(layout: layout, path: path) { offset, count in
+                    guard offset >= 0, count >= 0, offset <= file.count else { return nil }
+                    return Array(file[offset..<min(file.count, offset + count)])
+                }
+                ids.formUnion(found ?? [])
+            }
+        } else {
+            for entry in entries where entry.hasSuffix(".index") {
+                let label = entry.dropLast(6)
+                if !label.isEmpty, label.allSatisfy({ $0.isASCII && $0.isNumber }), let id = UInt64(label) {
+                    ids.insert(id)
+                }
+            }
+        }
+        return ids
     }
 
     /// The mesh directory named by the info's `mesh` key, or nil for a key that is empty,

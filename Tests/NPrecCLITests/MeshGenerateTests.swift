@@ -252,4 +252,19 @@ import Testing
             #expect(bad.status == 2 && bad.stderr.contains("'x' is not a label"))
         }
     }
+
+    @Test(arguments: [[], ["--sharding", "auto"]])
+    func theServeLinkSelectsEveryMeshedLabel(options: [String]) async throws {
+        try await withTemporaryDirectory { dir in
+            try await LabelsCommandTests.segmentation(dir, ["--encoding", "compressed_segmentation"])
+            let result = try await Runner.nprec(["mesh", "generate", "seg", "--labels", "3,13,20"] + options, in: dir)
+            try #require(result.status == 0, "\(result)")
+            let server = try await ServeProcess([dir.appendingPathComponent("seg").path], links: 1)
+            defer { server.stop() }
+            let layer = try #require(try ServeCommandTests.layer("seg", in: server.links))
+            #expect(layer["segments"] as? [String] == ["3", "13", "20"])
+            let info = try server.request("/mesh/info")
+            #expect(info.status == 200)
+        }
+    }
 }

@@ -33,6 +33,9 @@ let printWarning: WarningSink = { Console.warn($0) }
 /// Progress bars and messages on stderr for the engine's work.
 struct ConsoleReporter: WorkReporter {
     func begin(_ label: String, total: Int) -> any StepProgress { Progress(label, total: total) }
+    func begin(_ label: String, total: Int, unit: String) -> any StepProgress {
+        Progress(label, total: total, unit: unit)
+    }
     func note(_ message: String) { Console.note(message) }
     func warn(_ message: String) { Console.warn(message) }
 }
