@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "CFuzzer"),
         // openat2(2) for `nprec serve` (glibc has no wrapper, and Swift cannot call syscall(2)).
         .target(name: "CSyscalls"),
+        // The git commit of `nprec --version`, linked in by the Makefile ("unknown" otherwise).
+        .target(name: "CBuildInfo"),
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
         .target(
@@ -91,7 +93,7 @@ let package = Package(
             name: "NPrecCLI",
             dependencies: [
                 "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "Volumes", "Mesh", "Codecs",
-                "Serve", "Verify", "Labels",
+                "Serve", "Verify", "Labels", "CBuildInfo",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // The parsers and decoders as fuzz targets, and their libFuzzer driver (`make fuzz`).
