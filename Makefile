@@ -16,6 +16,8 @@ COMMIT         := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$
                     git describe --always --abbrev=12 --dirty --exclude='*' 2>/dev/null)
 BUILD_INFO_OBJ := $(if $(COMMIT),.build/commit/nprec-$(COMMIT).o)
 BUILD_INFO     := $(if $(COMMIT),-Xlinker $(CURDIR)/$(BUILD_INFO_OBJ))
+# The C compiler of that object: the system's, else the Swift toolchain's clang.
+BUILD_INFO_CC  ?= $(shell command -v cc 2>/dev/null || command -v clang 2>/dev/null || echo cc)
 
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libdeflate:libdeflate-dev libisal:libisal-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev libxml-2.0:libxml2-dev
@@ -216,7 +218,7 @@ viewer:
 
 $(BUILD_INFO_OBJ):
 	@mkdir -p $(@D)
-	printf 'const char nprec_build_commit_text[] = "%s";\n' '$(COMMIT)' | $(CC) -x c -c -fPIC -o $@ -
+	printf 'const char nprec_build_commit_text[] = "%s";\n' '$(COMMIT)' | $(BUILD_INFO_CC) -x c -c -fPIC -o $@ -
 
 PREFIX  ?= /usr/local
 DESTDIR ?=

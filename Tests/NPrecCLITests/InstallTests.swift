@@ -33,8 +33,9 @@ struct ManPageTests {
             let command = try Commands.command(path)
             /// The roff of `text`: hyphens are minus signs.
             func roff(_ text: String) -> String { text.replacingOccurrences(of: "-", with: "\\-") }
-            #expect(page.hasPrefix(".TH \(roff(Self.pageName(path).dropLast(2).uppercased())) 1 "), "\(page)")
-            #expect(page.contains(".SH NAME\n\(roff(Self.pageName(path).dropLast(2))) \\- "))
+            let name = String(Self.pageName(path).dropLast(2))
+            #expect(page.hasPrefix(".TH \(roff(name.uppercased())) 1 "), "\(page)")
+            #expect(page.contains(".SH NAME\n\(roff(name)) \\- "))
             #expect(page.contains(".SH SYNOPSIS\n.B \(roff((["nprec"] + path).joined(separator: " ")))\n"))
             for option in command.allOptions {
                 #expect(page.contains("\\fB\\-\\-\(roff(option.long))\\fR"), "--\(option.long) in \(path)")
@@ -48,7 +49,7 @@ struct ManPageTests {
             }
             for positional in command.positionals { #expect(page.contains(".I \(positional.name)")) }
             for sub in command.subcommands {
-                #expect(page.contains(roff(Self.pageName(path + [sub.name]).dropLast(2))))
+                #expect(page.contains(roff(String(Self.pageName(path + [sub.name]).dropLast(2)))))
             }
             if !command.examples.isEmpty { #expect(page.contains(".SH EXAMPLES\n")) }
             for example in command.examples {
@@ -57,7 +58,7 @@ struct ManPageTests {
             #expect(page.contains(".SH EXIT STATUS\n"))
             // No line that roff would read as a request by mistake.
             for line in page.split(separator: "\n") where line.hasPrefix(".") || line.hasPrefix("'") {
-                #expect(line.wholeMatch(of: /\.(TH|SH|TP|PP|B|I|BR|RS|RE|nf|fi|br)( .*)?/) != nil, "\(line)")
+                #expect(line.wholeMatch(of: /\.(TH|SH|TP|PP|B|I|BR|RS|RE|nf|fi|br|nh|ad)( .*)?/) != nil, "\(line)")
             }
         }
     }
@@ -112,7 +113,7 @@ struct ManPageTests {
             for file in result.lines {
                 let formatted = try await Runner.run(groff, ["-man", "-ww", "-z", file], in: dir)
                 #expect(formatted.status == 0 && formatted.stderr == "", "\(file): \(formatted.stderr)")
-                let text = try await Runner.run(groff, ["-man", "-ww", "-Tutf8", file], in: dir)
+                let text = try await Runner.run(groff, ["-man", "-ww", "-Tutf8", "-P-cbu", file], in: dir)
                 #expect(text.stderr == "", "\(file): \(text.stderr)")
                 #expect(text.stdout.contains("OPTIONS"), "\(file)")
             }

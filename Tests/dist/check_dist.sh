@@ -46,7 +46,7 @@ version=$(bare "$bin" --version)
 number=$(echo "$version" | cut -d' ' -f2)
 [[ $name == "nprec-$number-linux-"* ]] || fail "$name does not carry the version $number"
 cp Fixtures/sample/brain.nii.gz "$tmp/"
-(cd "$tmp" && bare "$bin" pyramid brain.nii.gz out >pyramid.log 2>&1) || { cat "$tmp/pyramid.log" >&2; fail "pyramid failed"; }
+(cd "$tmp" && bare "$bin" pyramid --target-chunk-size 16 brain.nii.gz out >pyramid.log 2>&1) || { cat "$tmp/pyramid.log" >&2; fail "pyramid failed"; }
 (cd "$tmp" && bare "$bin" verify out >verify.log 2>&1) || { cat "$tmp/verify.log" >&2; fail "verify failed"; }
 scales=$(cd "$tmp" && bare "$bin" stats --json out | grep -c '"key"')
 [ "$scales" -ge 2 ] || fail "the pyramid has $scales scales"

@@ -5,7 +5,8 @@
 # every installed file and nothing else. Run by `make install-check` (in `make test`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make="${MAKE:-make}"
+# $MAKE may carry arguments (MAKE="make -o release RELEASE_BIN=..." tests another binary).
+read -ra make <<<"${MAKE:-make}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() {
@@ -20,7 +21,7 @@ root="$dest$prefix"
 mkdir -p "$root/share/man/man1"
 echo foreign >"$root/share/man/man1/other.1"
 
-"$make" --no-print-directory install DESTDIR="$dest" PREFIX="$prefix" >"$tmp/install.log" ||
+"${make[@]}" --no-print-directory install DESTDIR="$dest" PREFIX="$prefix" >"$tmp/install.log" ||
     { cat "$tmp/install.log" >&2; fail "make install failed"; }
 for file in bin/nprec share/bash-completion/completions/nprec share/zsh/site-functions/_nprec \
     share/fish/vendor_completions.d/nprec.fish share/man/man1/nprec.1 share/man/man1/nprec-pyramid.1 \
@@ -60,16 +61,16 @@ present=$( (cd "$root" && find . -type f ! -path ./share/man/man1/other.1 | sed 
 [ "$listed" = "$present" ] || fail "the manifest lists $listed; installed: $present"
 
 # Again, over the first installation: the same files.
-"$make" --no-print-directory install DESTDIR="$dest" PREFIX="$prefix" >"$tmp/install2.log" ||
+"${make[@]}" --no-print-directory install DESTDIR="$dest" PREFIX="$prefix" >"$tmp/install2.log" ||
     { cat "$tmp/install2.log" >&2; fail "make install over an installation failed"; }
 [ "$(sort "$root/share/nprec/install-manifest")" = "$listed" ] || fail "the second install's manifest differs"
 
-"$make" --no-print-directory uninstall DESTDIR="$dest" PREFIX="$prefix" >"$tmp/uninstall.log" ||
+"${make[@]}" --no-print-directory uninstall DESTDIR="$dest" PREFIX="$prefix" >"$tmp/uninstall.log" ||
     { cat "$tmp/uninstall.log" >&2; fail "make uninstall failed"; }
 left=$( (cd "$dest" && find . -type f) | sort)
 [ "$left" = "./usr/local/share/man/man1/other.1" ] || fail "after make uninstall, files left: $left"
 [ "$(cat "$root/share/man/man1/other.1")" = foreign ] || fail "make uninstall changed another file"
-if "$make" --no-print-directory uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null 2>&1; then
+if "${make[@]}" --no-print-directory uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null 2>&1; then
     fail "make uninstall without an installation succeeded"
 fi
 echo "check_install: make install wrote $(echo "$listed" | wc -l) files ($pages man pages), make uninstall removed them all"
