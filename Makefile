@@ -40,6 +40,8 @@ CHECK_BUILD = command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config";
 # Appends the shells of the completion tests.
 CHECK_SHELLS = command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \
 	command -v fish >/dev/null 2>&1 || need="$$need fish";
+# Appends groff, which checks the man pages (make install, make dist, the CLI tests).
+CHECK_GROFF = command -v groff >/dev/null 2>&1 || need="$$need groff-base";
 # Appends the browser of the viewer checks (Chromium and its WebDriver) and python3-venv.
 CHECK_VIEWER = $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || need="$$need python3-venv"; \
 	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
@@ -55,9 +57,9 @@ APT_INSTALL = if [ -n "$$need" ]; then \
 deps:
 	@need=""; $(CHECK_BUILD) $(APT_INSTALL)
 
-## test-deps: deps, plus the shells of the completion tests (zsh, fish), in one apt-get run
+## test-deps: deps, plus the shells of the completion tests (zsh, fish) and groff, in one apt-get run
 test-deps:
-	@need=""; $(CHECK_BUILD) $(CHECK_SHELLS) $(APT_INSTALL)
+	@need=""; $(CHECK_BUILD) $(CHECK_SHELLS) $(CHECK_GROFF) $(APT_INSTALL)
 
 build: deps
 	$(SWIFT) build $(WERROR)
