@@ -9,10 +9,21 @@ RELEASE_BIN := .build/release/nprec
 DEBUG_BIN   := .build/debug/nprec
 WERROR      := -Xswiftc -warnings-as-errors
 
+# The git commit that `nprec --version` shows (with -dirty for uncommitted changes): an object
+# defining it is linked in with -Xlinker, one object per commit, so a new commit only relinks.
+# Outside a git checkout there is none, and the version says "unknown" (as after `swift build`).
+COMMIT         := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+                    git describe --always --abbrev=12 --dirty --exclude='*' 2>/dev/null)
+BUILD_INFO_OBJ := $(if $(COMMIT),.build/commit/nprec-$(COMMIT).o)
+BUILD_INFO     := $(if $(COMMIT),-Xlinker $(CURDIR)/$(BUILD_INFO_OBJ))
+# The C compiler of that object: the system's, else the Swift toolchain's clang.
+BUILD_INFO_CC  ?= $(shell command -v cc 2>/dev/null || command -v clang 2>/dev/null || echo cc)
+
 # pkg-config module => Debian package
 PKGS := zlib:zlib1g-dev libdeflate:libdeflate-dev libisal:libisal-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev libtiff-4:libtiff-dev hdf5:libhdf5-dev netcdf:libnetcdf-dev libxml-2.0:libxml2-dev draco:libdraco-dev
 
 .PHONY: all deps test-deps build release test conformance cluster-test fixtures bench bench-serve viewer lint format run clean fuzz-volumes fuzz-info fuzz sanitize fuzz-meshes
+.PHONY: install uninstall dist install-check dist-check
 
 all: build
 
@@ -30,6 +41,8 @@ CHECK_BUILD = command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config";
 # Appends the shells of the completion tests.
 CHECK_SHELLS = command -v zsh >/dev/null 2>&1 || need="$$need zsh"; \
 	command -v fish >/dev/null 2>&1 || need="$$need fish";
+# Appends groff, which checks the man pages (make install, make dist, the CLI tests).
+CHECK_GROFF = command -v groff >/dev/null 2>&1 || need="$$need groff-base";
 # Appends the browser of the viewer checks (Chromium and its WebDriver) and python3-venv.
 CHECK_VIEWER = $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || need="$$need python3-venv"; \
 	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
@@ -45,21 +58,23 @@ APT_INSTALL = if [ -n "$$need" ]; then \
 deps:
 	@need=""; $(CHECK_BUILD) $(APT_INSTALL)
 
-## test-deps: deps, plus the shells of the completion tests (zsh, fish), in one apt-get run
+## test-deps: deps, plus the shells of the completion tests (zsh, fish) and groff, in one apt-get run
 test-deps:
-	@need=""; $(CHECK_BUILD) $(CHECK_SHELLS) $(APT_INSTALL)
+	@need=""; $(CHECK_BUILD) $(CHECK_SHELLS) $(CHECK_GROFF) $(APT_INSTALL)
 
 build: deps
 	$(SWIFT) build $(WERROR)
 
-release: deps
-	$(SWIFT) build -c release $(WERROR)
+release: deps $(BUILD_INFO_OBJ)
+	$(SWIFT) build -c release $(WERROR) $(BUILD_INFO)
 
-## test: unit tests, CLI tests on the real binary, golden comparisons with the reference
-test: test-deps
+## test: unit tests, CLI tests on the real binary, golden comparisons with the reference, then
+## make install/uninstall into a temporary DESTDIR and the tarball of make dist, unpacked and run
+test: test-deps $(BUILD_INFO_OBJ)
 	$(SWIFT) build $(WERROR)
-	$(SWIFT) build -c release $(WERROR)
-	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test $(WERROR)
+	$(SWIFT) build -c release $(WERROR) $(BUILD_INFO)
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) NPREC_COMMIT=$(COMMIT) $(SWIFT) test $(WERROR)
+	$(MAKE) --no-print-directory install-check dist-check
 
 $(VENV)/.done:
 	$(PYTHON) -m venv $(VENV)
@@ -154,7 +169,7 @@ run: deps
 	@sh Fixtures/demo.sh $(RELEASE_BIN)
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-dist dist out
 
 .venv-bench/.done:
 	$(PYTHON) -m venv .venv-bench
@@ -203,3 +218,79 @@ viewer:
 	$(MAKE) --no-print-directory .venv-viewer/.done
 	$(SWIFT) build -c release $(WERROR) --product nprec
 	.venv-viewer/bin/python Tests/viewer/check_viewer.py $(CURDIR)/$(RELEASE_BIN)
+
+$(BUILD_INFO_OBJ):
+	@mkdir -p $(@D)
+	printf 'const char nprec_build_commit_text[] = "%s";\n' '$(COMMIT)' | $(BUILD_INFO_CC) -x c -c -fPIC -o $@ -
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/NPrecCLI/Registry.swift)
+ARCH    := $(shell uname -m)
+# The installed files, relative to PREFIX, as `make install` wrote them: `make uninstall` removes these.
+MANIFEST := share/nprec/install-manifest
+
+# $(call DOCS,BINARY,DIR): the man pages (DIR/man1) and completions (DIR/completions) that BINARY
+# generates from its command registry; when groff is installed, a page it warns about
+# (groff -man -ww) stops the build.
+DOCS = rm -rf $(2) && mkdir -p $(2)/completions && \
+	$(1) help --man $(2)/man1 >/dev/null && \
+	$(1) completion bash >$(2)/completions/nprec && \
+	$(1) completion zsh >$(2)/completions/_nprec && \
+	$(1) completion fish >$(2)/completions/nprec.fish && \
+	if command -v groff >/dev/null 2>&1; then for page in $(2)/man1/*.1; do \
+	  warnings=$$(groff -man -ww -z $$page 2>&1); \
+	  if [ -n "$$warnings" ]; then echo "$$warnings" >&2; exit 1; fi; done; fi
+
+## install: the release binary, shell completions and man pages under $(DESTDIR)$(PREFIX)
+## (PREFIX=/usr/local), with a manifest of the files (share/nprec/install-manifest)
+install: release
+	@$(call DOCS,$(RELEASE_BIN),.build/install-docs)
+	@set -e; root="$(DESTDIR)$(PREFIX)"; docs=.build/install-docs; \
+	if [ -f "$$root/$(MANIFEST)" ]; then $(MAKE) --no-print-directory uninstall; fi; \
+	: >$$docs/manifest; \
+	put() { install -D -m $$1 "$$2" "$$root/$$3"; echo "$$3" >>$$docs/manifest; echo "installed $$root/$$3"; }; \
+	put 755 $(RELEASE_BIN) bin/nprec; \
+	put 644 $$docs/completions/nprec share/bash-completion/completions/nprec; \
+	put 644 $$docs/completions/_nprec share/zsh/site-functions/_nprec; \
+	put 644 $$docs/completions/nprec.fish share/fish/vendor_completions.d/nprec.fish; \
+	for page in $$docs/man1/*.1; do put 644 $$page share/man/man1/$${page##*/}; done; \
+	echo "$(MANIFEST)" >>$$docs/manifest; install -D -m 644 $$docs/manifest "$$root/$(MANIFEST)"
+
+## uninstall: removes the files of $(DESTDIR)$(PREFIX)/share/nprec/install-manifest, and nothing else
+uninstall:
+	@set -e; root="$(DESTDIR)$(PREFIX)"; \
+	if [ ! -f "$$root/$(MANIFEST)" ]; then echo "make: no $$root/$(MANIFEST): nprec is not installed there" >&2; exit 1; fi; \
+	while IFS= read -r file; do \
+	  case "$$file" in ""|/*|*..*) echo "make: bad line in the manifest: '$$file'" >&2; exit 1;; esac; \
+	  rm -f "$$root/$$file"; echo "removed $$root/$$file"; \
+	done <"$$root/$(MANIFEST)"; \
+	rmdir "$$root/share/nprec" 2>/dev/null || true
+
+DIST_NAME := nprec-$(VERSION)-linux-$(ARCH)
+DIST_BIN  := .build-dist/release/nprec
+
+## dist: dist/nprec-VERSION-linux-ARCH.tar.gz, the release binary with the Swift runtime linked in
+## (--static-swift-stdlib, built in .build-dist), completions, man pages, README.md and LICENSE
+dist: deps $(BUILD_INFO_OBJ)
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-dist --product nprec $(WERROR) $(BUILD_INFO)
+	@$(call DOCS,$(DIST_BIN),.build-dist/docs)
+	@set -e; stage=.build-dist/stage/$(DIST_NAME); rm -rf .build-dist/stage; \
+	install -D -m 755 $(DIST_BIN) $$stage/bin/nprec; \
+	install -D -m 644 .build-dist/docs/completions/nprec $$stage/share/bash-completion/completions/nprec; \
+	install -D -m 644 .build-dist/docs/completions/_nprec $$stage/share/zsh/site-functions/_nprec; \
+	install -D -m 644 .build-dist/docs/completions/nprec.fish $$stage/share/fish/vendor_completions.d/nprec.fish; \
+	mkdir -p $$stage/share/man/man1; install -m 644 .build-dist/docs/man1/*.1 $$stage/share/man/man1/; \
+	install -m 644 README.md LICENSE $$stage/; \
+	mkdir -p dist; \
+	tar -C .build-dist/stage --sort=name --owner=0 --group=0 --numeric-owner -czf dist/$(DIST_NAME).tar.gz.tmp $(DIST_NAME); \
+	mv dist/$(DIST_NAME).tar.gz.tmp dist/$(DIST_NAME).tar.gz; echo "wrote dist/$(DIST_NAME).tar.gz"
+
+## install-check: make install and make uninstall into a temporary DESTDIR (Tests/dist/check_install.sh)
+install-check: release
+	Tests/dist/check_install.sh
+
+## dist-check: make dist, then the tarball unpacked in a temporary directory: its files, ldd (no
+## library of the Swift toolchain) and a pyramid in a bare environment (Tests/dist/check_dist.sh)
+dist-check: dist
+	Tests/dist/check_dist.sh dist/$(DIST_NAME).tar.gz $(COMMIT)

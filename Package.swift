@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "CFuzzer"),
         // openat2(2) for `nprec serve` (glibc has no wrapper, and Swift cannot call syscall(2)).
         .target(name: "CSyscalls"),
+        // The git commit of `nprec --version`, linked in by the Makefile ("unknown" otherwise).
+        .target(name: "CBuildInfo"),
 
         // Swift wrappers around the C libraries: Swift values in, Swift values out.
         .target(
@@ -100,7 +102,7 @@ let package = Package(
             name: "NPrecCLI",
             dependencies: [
                 "Precomputed", "Encoding", "Engine", "Conversion", "Pyramid", "Slices", "Volumes", "Mesh", "Codecs",
-                "Serve", "Verify", "Labels", "Meshing",
+                "Serve", "Verify", "Labels", "Meshing", "CBuildInfo",
             ]),
         .executableTarget(name: "nprec", dependencies: ["NPrecCLI"]),
         // The parsers and decoders as fuzz targets, and their libFuzzer driver (`make fuzz`).

@@ -34,7 +34,7 @@ public enum CLI {
             Console.out(Help.overview())
             return 0
         case "--version", "-V":
-            Console.out("nprec \(Registry.version)")
+            Console.out(VersionCommand.text)
             return 0
         default:
             break

@@ -181,8 +181,14 @@ struct HelpTests {
         let result = try await Runner.nprec(arguments)
         #expect(result.status == 0)
         #expect(result.stderr == "")
-        #expect(result.stdout == "nprec \(Registry.version)\n")
-        #expect(result.stdout.wholeMatch(of: /nprec \d+\.\d+\.\d+\S*\n/) != nil)
+        let match = try #require(
+            result.stdout.wholeMatch(of: /nprec (\d+\.\d+\.\d+\S*) \(commit (unknown|[0-9a-f]{7,40}(-dirty)?)\)\n/),
+            "\(result)")
+        #expect(String(match.1) == Registry.version)
+        // `make test` passes the commit that it linked in (see the Makefile's BUILD_INFO).
+        if let commit = ProcessInfo.processInfo.environment["NPREC_COMMIT"], !commit.isEmpty {
+            #expect(String(match.2) == commit, "\(result)")
+        }
     }
 }
 

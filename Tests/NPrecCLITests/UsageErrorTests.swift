@@ -108,10 +108,10 @@ struct UsageErrorTests {
             Count(
                 arguments: ["scales", "a.json", "out", "extra"], message: "unexpected argument: 'extra'",
                 usage: "usage: nprec scales [OPTIONS] FULLRES_INFO DEST"),
-            Count(arguments: ["stats"], message: "missing argument: DEST", usage: "usage: nprec stats DEST"),
+            Count(arguments: ["stats"], message: "missing argument: DEST", usage: "usage: nprec stats [OPTIONS] DEST"),
             Count(
                 arguments: ["stats", "a", "b", "c"], message: "unexpected arguments: 'b' 'c'",
-                usage: "usage: nprec stats DEST"),
+                usage: "usage: nprec stats [OPTIONS] DEST"),
             Count(
                 arguments: ["mesh", "link", "labels.csv"], message: "missing argument: DEST",
                 usage: "usage: nprec mesh link [OPTIONS] CSV DEST"),

@@ -15,6 +15,10 @@ enum PlanCommand {
             'nprec downscale DEST' computes the rest. Then the files and bytes one task writes and \
             the memory it needs with --jobs workers, to size a job array (sbatch --array, --mem; a \
             Kubernetes Job's completions and memory requests) before submitting it.
+            With --json, prints one JSON object instead: "tasks", "jobs", "scales" (per scale: "key", \
+            "size", "chunk_size", "sharded", "units", "chunks", "units_per_task" (one count per task), \
+            "final_units"), "per_task" (per task: "units", "chunks", "files", "raw_bytes") and "final" \
+            (the same for the final downscale), "peak_memory_bytes" and "compressed_input_extra_bytes".
             """,
         examples: [
             "nprec scales out/info_fullres.json out/ && nprec plan out/ --tasks 16",
@@ -25,7 +29,7 @@ enum PlanCommand {
             OptionSpec(
                 "jobs", short: "j", value: ("N", .integer(1...1024)), help: "Worker threads of each task.",
                 default: "the number of cores"),
-            OptionSpec("json", help: "Print the plan as JSON (snake_case keys, sizes in bytes)."),
+            OptionSpec("json", help: "Print the plan as one JSON object (keys above, sizes in bytes)."),
         ],
         positionals: [Positional("DEST", "Dataset directory holding info.", completion: .directory)],
         run: run)

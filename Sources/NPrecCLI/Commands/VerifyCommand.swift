@@ -18,6 +18,13 @@ enum VerifyCommand {
             missing chunks per scale and a summary line. Exit status 0 when all is well, 1 when a \
             problem was found. --sample reads a share of the chunks and fragments, chosen by --seed \
             (the same seed checks the same chunks); sharded scales' indexes are read whole.
+            With --json, prints one JSON object instead (progress stays on stderr): "dataset", "ok", \
+            "sample", "seed", "scales" (per scale: "key", "sharded", "chunks", "checked", "decoded", \
+            "missing", "bad", "shards"), "mesh" (when there is a mesh directory: "directory", \
+            "manifests", "fragments", "parsed"), "segment_properties" (the files checked), "notes" (what \
+            was not checked), "problems" (every one, each with "path", "kind" and "problem") and \
+            "counts" (problems per kind: info, missing-chunk, bad-chunk, missing-shard, bad-shard, \
+            mesh, bad-manifest, missing-fragment, bad-fragment, segment-properties).
             """,
         examples: [
             "nprec verify out/",
@@ -32,7 +39,11 @@ enum VerifyCommand {
             OptionSpec(
                 "max-listed", value: ("N", .integer(0...Int.max)),
                 help: "Bad files listed per kind of problem (0: all).", default: "20"),
-            OptionSpec("json", help: "Print the report as JSON: every problem, counts per kind, what was checked."),
+            OptionSpec(
+                "json",
+                help:
+                    "Print the report as one JSON object (keys above): every problem, counts per kind, what was checked."
+            ),
             OptionSpec(
                 "jobs", short: "j", value: ("N", .integer(1...1024)), help: "Worker threads.",
                 default: "the number of cores"),
