@@ -195,10 +195,10 @@ def mesh_case(scale, has_igneous):
         return timed_text(result.stderr)
 
     mine = best_of_two(ours, [ours_root / "mesh"])
-    ours_bytes = sum(p.stat().st_size for p in (ours_root / "mesh").rglob("*") if p.is_file())
+    ours_bytes = sum(p.stat().st_size for p in (ours_root / "mesh").rglob("*.shard"))
     found = re.search(r"triangles LOD 0: (\d+)", printed["out"])
     ours_triangles = int(found.group(1).replace(",", "")) if found else None
-    print(f"\n| meshes of a {n}^3 uint32 atlas ({regions} labels) | wall s | CPU s | peak MiB | mesh bytes | "
+    print(f"\n| meshes of a {n}^3 uint32 atlas ({regions} labels) | wall s | CPU s | peak MiB | .shard bytes | "
           "triangles at LOD 0 |")
     print("|---|---|---|---|---|---|")
     print(f"| nprec mesh generate --sharding auto -j 2 | {mine[0]:.1f} | {mine[1]:.1f} | {mine[2]:.0f} | "
@@ -234,7 +234,8 @@ def mesh_case(scale, has_igneous):
     theirs = min(results)
     info = json.loads((ig_root / "info").read_text())
     mesh_dir = ig_root / info["mesh"]
-    ig_bytes = sum(p.stat().st_size for p in mesh_dir.rglob("*") if p.is_file())
+    ig_bytes = sum(p.stat().st_size for p in mesh_dir.rglob("*.shard"))  # not forge's .frags, spatial index
+    others = sorted({p.suffix or p.name for p in mesh_dir.rglob("*") if p.is_file() and p.suffix != ".shard"})
     script = ("import sys\nfrom cloudvolume import CloudVolume\n"
               "vol = CloudVolume('file://' + sys.argv[1], progress=False)\n"
               "labels = [int(a) for a in sys.argv[2:]]\n"
@@ -244,9 +245,10 @@ def mesh_case(scale, has_igneous):
     ig_triangles = int(counted.stdout.split()[-1])
     print(f"| igneous 4.37 mesh forge --sharded + merge-sharded --nlod {lods}, -p 2 | {theirs[0]:.1f} | {theirs[1]:.1f} | "
           f"{theirs[2]:.0f} | {ig_bytes} | {ig_triangles} |")
+    print(f"\nigneous's mesh directory also holds {', '.join(others)} files (forge's fragments, spatial index)")
     ratio = f"{ig_triangles / ours_triangles:.2f}x" if ours_triangles else "–"
     print(f"\nnprec against igneous: **{theirs[0] / mine[0]:.1f}x** wall, {theirs[1] / mine[1]:.1f}x CPU, "
-          f"mesh bytes {ours_bytes / ig_bytes:.2f}x igneous's, igneous has {ratio} nprec's triangles at LOD 0 "
+          f".shard bytes {ours_bytes / ig_bytes:.2f}x igneous's, igneous has {ratio} nprec's triangles at LOD 0 "
           f"(load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
     sys.stdout.flush()
 

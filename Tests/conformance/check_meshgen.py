@@ -4,7 +4,8 @@ is not in the reference venv) and checked against the labelled shapes: every lab
 of detail, vertices inside the volume's physical bounds and the label's voxels' bounding box (one
 voxel of slack), level 0 within one voxel of the analytic ellipsoid and sphere, enclosing their
 volume, closed and consistently oriented once coincident vertices are merged, triangle counts
-non-increasing with the level; unsharded, --sharding auto and --format legacy. Also -j 1 and -j 2
+non-increasing with the level, each fragment inside its octree node and above level 0 no triangle
+across the node's mid-planes; unsharded, --sharding auto and --format legacy. Also -j 1 and -j 2
 byte-identical, and --task 0/2 and 1/2 (each run twice) identical to one run."""
 import json
 import os
@@ -53,7 +54,8 @@ def cloudvolume_meshes(root, work, labels):
         levels = []
         for lod in range(summary["lods"][str(label)]):
             arrays = np.load(out / f"{label}_{lod}.npz")
-            levels.append((arrays["vertices"], arrays["faces"]))
+            levels.append((arrays["vertices"], arrays["faces"],
+                           (arrays["node_low"], arrays["node_high"]) if "node_low" in arrays else None))
         result[label] = levels
     return result, summary["type"]
 
@@ -76,6 +78,20 @@ def check_closed(vertices, faces, step, what):
     assert (counts == 2).all(), f"{what}: {np.sum(counts != 2)} edges not shared by exactly 2 triangles"
     _, counts = np.unique(directed, axis=0, return_counts=True)
     assert (counts == 1).all(), f"{what}: {np.sum(counts != 1)} edges used twice in one direction (not oriented)"
+
+
+def check_nodes(vertices, faces, nodes, lod, tol, what):
+    """Each fragment's vertices inside its octree node; above level 0, no triangle across the
+    node's mid-planes (Neuroglancer splits such fragments in 8 by vertex position)."""
+    low, high = nodes
+    corners = vertices[faces]  # (triangles, 3 corners, xyz)
+    outside = (corners < low[:, None] - tol).any(axis=(1, 2)) | (corners > high[:, None] + tol).any(axis=(1, 2))
+    assert not outside.any(), f"{what}: {outside.sum()} triangles outside their fragment's node"
+    if lod == 0:
+        return
+    mid = (low + high) / 2
+    across = ((corners.min(axis=1) < mid - tol) & (corners.max(axis=1) > mid + tol)).any(axis=1)
+    assert not across.any(), f"{what}: {across.sum()} of {len(faces)} triangles across their node's mid-planes"
 
 
 def signed_volume(vertices, faces):
@@ -101,7 +117,7 @@ def check_meshes(meshes, kind, data, analytic, resolution, offset, fragment, wha
         box_low = (off + where.min(axis=0) - 1) * res
         box_high = (off + where.max(axis=0) + 2) * res
         triangles = []
-        for lod, (vertices, faces) in enumerate(levels):
+        for lod, (vertices, faces, nodes) in enumerate(levels):
             name = f"{what}: label {label} lod {lod}"
             assert len(faces) and faces.max() < len(vertices), f"{name}: {len(faces)} triangles, bad indices"
             assert np.isfinite(vertices).all(), f"{name}: non-finite vertices"
@@ -111,9 +127,11 @@ def check_meshes(meshes, kind, data, analytic, resolution, offset, fragment, wha
             assert (vertices >= box_low - tol).all() and (vertices <= box_high + tol).all(), \
                 f"{name}: vertices {vertices.min(axis=0)}..{vertices.max(axis=0)} beyond the label's voxels " \
                 f"{box_low}..{box_high} nm"
+            if nodes is not None:
+                check_nodes(vertices, faces, nodes, lod, tol, name)
             triangles.append(len(faces))
         assert all(a >= b for a, b in zip(triangles, triangles[1:])), f"{what}: label {label} triangles {triangles}"
-        vertices, faces = levels[0]
+        vertices, faces, _ = levels[0]
         check_closed(vertices, faces, step, f"{what}: label {label} lod 0")
         volume = signed_volume(vertices, faces)
         sign.add(volume > 0)
