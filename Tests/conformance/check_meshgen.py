@@ -217,7 +217,11 @@ def same_files(a, b, what, work_files=True):
     fa, fb = files(a, work_files), files(b, work_files)
     assert sorted(fa) == sorted(fb), f"{what}: files {sorted(set(fa) ^ set(fb))[:10]} in one only"
     differ = [name for name in fa if fa[name] != fb[name]]
-    detail = "".join(f"; {name}: {fa[name][:400]!r} and {fb[name][:400]!r}" for name in differ if name.endswith("info"))
+    detail = ""
+    for name in (n for n in differ if n.endswith("info")):
+        a, b = json.loads(fa[name]), json.loads(fb[name])
+        detail += f"; {name}: " + ", ".join(f"{key}: {a.get(key)!r} and {b.get(key)!r}" for key in sorted(set(a) | set(b))
+                                            if a.get(key) != b.get(key))
     assert not differ, f"{what}: {differ[:10]} differ{detail}"
 
 
@@ -241,6 +245,17 @@ def deterministic(options):
     same_files(copies["j1"], copies["tasks"], "one run and --task 0/2, 1/2 twice each, then one without --task")
 
 
+def no_work_files():
+    """A run without --task leaves nothing of its work under DEST/.nprec (not even the directory,
+    which was not there before)."""
+    work = workdir("meshgen-work-files")
+    root, *_ = nifti_dataset(work)
+    assert not (root / ".nprec").exists(), "the pyramid left DEST/.nprec"
+    nprec("mesh", "generate", "-j", "2", root)
+    left = sorted(str(p.relative_to(root)) for p in (root / ".nprec").rglob("*")) if (root / ".nprec").exists() else None
+    assert left is None, f"mesh generate left DEST/.nprec behind, holding {left}"
+
+
 def checks():
     variants = {"unsharded": [], "sharded": ["--sharding", "auto"], "legacy": ["--format", "legacy"]}
     for variant, options in variants.items():
@@ -251,3 +266,4 @@ def checks():
     for variant, options in variants.items():
         yield (f"meshgen: {variant} -j 1, -j 2 and --task 0/2, 1/2 (twice each) byte-identical",
                lambda o=options: deterministic(o))
+    yield "meshgen: a run without --task leaves no DEST/.nprec", no_work_files
