@@ -187,6 +187,25 @@ def offset_dataset(work, size=(40, 32, 24), resolution=(6, 8, 12), offset=(5, 3,
     return root, data, analytic, list(resolution), list(offset)
 
 
+def cells_dataset(work, size=(40, 36, 30), count=10):
+    """Labels that touch each other everywhere (Voronoi cells of random seeds, one label above
+    2^40, no background): surfaces meet where three or more labels do."""
+    import nibabel as nib
+    rng = np.random.default_rng(3)
+    seeds = rng.random((count, 3)) * size
+    grid = np.stack(np.meshgrid(*[np.arange(n) + 0.5 for n in size], indexing="ij"), -1)
+    nearest = np.argmin(((grid[..., None, :] - seeds) ** 2).sum(-1), axis=-1)
+    ids = np.array([BIG] + list(range(2, count + 1)), np.uint64)
+    data = ids[nearest]
+    image = nib.Nifti1Image(data, np.diag([1.0, 1.0, 2.0, 1.0]), dtype=np.uint64)
+    image.header.set_zooms((1.0, 1.0, 2.0))
+    nib.save(image, work / "cells.nii.gz")
+    root = work / "seg"
+    nprec("pyramid", work / "cells.nii.gz", root, "--type", "segmentation", "--target-chunk-size", "16", "-j", "2")
+    scale = json.loads((root / "info").read_text())["scales"][0]
+    return root, data, {}, scale["resolution"], scale.get("voxel_offset", [0, 0, 0])
+
+
 def generated(make_dataset, name, options):
     work = workdir(f"meshgen-{name}")
     root, data, analytic, resolution, offset = make_dataset(work)
@@ -263,6 +282,8 @@ def checks():
                "shapes, bounds, closed", lambda o=options, v=variant: generated(nifti_dataset, f"nifti-{v}", o))
         yield (f"meshgen: {variant} meshes of a segmentation with a voxel_offset (tensorstore) read by "
                "cloud-volume", lambda o=options, v=variant: generated(offset_dataset, f"offset-{v}", o))
+        yield (f"meshgen: {variant} meshes of touching labels (Voronoi cells) read by cloud-volume, closed where "
+               "labels meet", lambda o=options, v=variant: generated(cells_dataset, f"cells-{v}", o))
     for variant, options in variants.items():
         yield (f"meshgen: {variant} -j 1, -j 2 and --task 0/2, 1/2 (twice each) byte-identical",
                lambda o=options: deterministic(o))
