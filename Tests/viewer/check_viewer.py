@@ -202,7 +202,8 @@ def make_datasets(nprec, work, only):
         info = json.loads((data / "lowres" / "info").read_text())
         checks.append(dict(name="lowres", kind="image", expect="image", zoom=3.0,
                            scale_key=info["scales"][-1]["key"]))
-    multires = {"seg-multires": [], "seg-multires-sharded": ["--sharding", "auto"]}
+    multires = {"seg-multires": [], "seg-multires-sharded": ["--sharding", "auto"],
+                "seg-legacy": ["--format", "legacy"]}
     if want("seg") or want("seg-mesh") or want("link-seg-labels") or any(
             want(n) or want("link-" + n) for n in multires):
         write_nifti(work / "labels.nii.gz", make_labels(), AFFINE)
@@ -230,16 +231,17 @@ def make_datasets(nprec, work, only):
         checks.append(dict(name="seg-mesh-4", dir="seg-mesh", kind="segmentation",
                            expect="mesh", layout="3d", segments=[4], min_fraction=0.002))
     # Multi-resolution meshes of the labels made by `nprec mesh generate` (Draco fragments in
-    # LABEL with the manifest LABEL.index; sharded: both in .shard files, read by Range).
+    # LABEL with the manifest LABEL.index; sharded: both in .shard files, read by Range), and its
+    # legacy meshes (LABEL:0 naming the fragment LABEL, stored as LABEL.gz).
     for name, options in multires.items():
         if want(name) or want("link-" + name):
             shutil.copytree(data / "seg", data / name)
             run([nprec, "mesh", "generate", "-j", "2", *options, data / name], log)
         if want(name):
             checks.append(dict(name=name, kind="segmentation", expect="multires", layout="3d", segments=[1],
-                               min_fraction=0.05, sharded=bool(options)))
+                               min_fraction=0.05, mesh_format=name.split("-")[-1]))
             checks.append(dict(name=name + "-4", dir=name, kind="segmentation", expect="multires", layout="3d",
-                               segments=[4], min_fraction=0.002, sharded=bool(options)))
+                               segments=[4], min_fraction=0.002, mesh_format=name.split("-")[-1]))
     # The links `nprec serve --client` prints, opened as they are in the neuroglancer package's
     # client served by nprec: the layer, its transform, the centre, the meshes selected.
     if want("link-flat-raw"):
@@ -252,6 +254,9 @@ def make_datasets(nprec, work, only):
     if want("link-seg-multires") and (data / "seg-multires").exists():
         checks.append(dict(name="link-seg-multires", dir="seg-multires", kind="segmentation",
                            expect="link-mesh", link=True, segments=[1, 2, 3, 4], multires=True))
+    if want("link-seg-legacy") and (data / "seg-legacy").exists():
+        checks.append(dict(name="link-seg-legacy", dir="seg-legacy", kind="segmentation",
+                           expect="link-mesh", link=True, segments=[1, 2, 3, 4]))
     # A FreeSurfer colour table for the phantom's labels, written by `nprec labels`: the names in
     # the layer's segment list, the colours in the link's segmentColors.
     if want("link-seg-labels"):
@@ -383,6 +388,7 @@ def child(url, kind, out, layout, segments, zoom):
         else:
             s.layers["v"] = neuroglancer.SegmentationLayer(source=url, segments=segments)
         s.layout = layout
+        s.show_slices = layout != "3d"  # the 3D view draws only meshes: no slice of the labels
         s.cross_section_scale = 0.002 * zoom  # metres per pixel: 2 mm voxels, `zoom` per pixel
         s.projection_scale = 0.3
         s.show_axis_lines = False
@@ -508,14 +514,15 @@ def judge(check, img, reference, requests):
         # Range, 206) and drew the mesh, centred on the volume, as for the legacy meshes.
         name = check.get("dir", check["name"])
         ok = {path for path, code in requests if code in ("200", "206")}
-        if check["sharded"]:
+        if check["mesh_format"] == "sharded":
             shards = sorted({p for p, c in requests if p.startswith(f"/{name}/mesh/") and p.endswith(".shard")
                              and c == "206"})
             if not shards:
                 return False, f"no .shard of the mesh read by Range (206): {sorted(ok)[:8]}"
             fetched = f"{len(shards)} mesh shards read by Range"
         else:
-            wanted = [f"/{name}/mesh/{label}{suffix}" for label in check["segments"] for suffix in (".index", "")]
+            suffixes = (":0", "") if check["mesh_format"] == "legacy" else (".index", "")
+            wanted = [f"/{name}/mesh/{label}{suffix}" for label in check["segments"] for suffix in suffixes]
             missing = [p for p in wanted if p not in ok]
             if missing:
                 return False, f"not fetched: {missing}; mesh requests {sorted(p for p in ok if '/mesh/' in p)}"
