@@ -218,13 +218,11 @@ def mesh_case(scale, has_igneous):
                        "--min-chunk-size", "64,64,64"])
         return forge[0] + merge[0], forge[1] + merge[1], max(forge[2], merge[2])
 
-    info = json.loads((ig_root / "info").read_text())
-    mesh_dir = ig_root / info.get("mesh", "mesh")
-
     def clear():
-        shutil.rmtree(mesh_dir, ignore_errors=True)
+        """Removes igneous's mesh directory (named by the info's mesh key) and the key."""
         info_now = json.loads((ig_root / "info").read_text())
-        info_now.pop("mesh", None)
+        if "mesh" in info_now:
+            shutil.rmtree(ig_root / info_now.pop("mesh"), ignore_errors=True)
         (ig_root / "info").write_text(json.dumps(info_now))
 
     results = []
