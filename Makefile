@@ -83,9 +83,10 @@ $(VENV)/.done:
 	touch $@
 
 ## conformance: live differential tests against neuroglancer-scripts 1.2.0 and tensorstore
-conformance: deps $(VENV)/.done
+conformance: deps $(VENV)/.done .venv-igneous/.done
 	$(SWIFT) build -c release $(WERROR)
-	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) $(VENV)/bin/python Tests/conformance/run.py
+	NPREC_BIN=$(CURDIR)/$(RELEASE_BIN) CLOUDVOLUME_PYTHON=$(CURDIR)/.venv-igneous/bin/python \
+	  $(VENV)/bin/python Tests/conformance/run.py
 
 ## fuzz-volumes: corrupt the headers of every volume format's fixtures and check nprec never crashes
 FUZZ_RUNS ?= 2000

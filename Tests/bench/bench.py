@@ -34,7 +34,11 @@ def timed(argv):
     result = subprocess.run(["/usr/bin/time", "-v", *map(str, argv)], capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, argv))} failed:\n{result.stderr[-3000:]}")
-    text = result.stderr
+    return timed_text(result.stderr)
+
+
+def timed_text(text):
+    """(wall s, cpu s, peak MiB) from what /usr/bin/time -v printed."""
     wall = text.split("Elapsed (wall clock) time (h:mm:ss or m:ss): ")[1].split("\n")[0]
     parts = [float(p) for p in wall.split(":")]
     seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
@@ -145,6 +149,108 @@ def volume(name, shape, dtype, labels=False, gz=True):
     return path
 
 
+def atlas(name, n, regions=80):
+    """An atlas-like labels volume (uint32, n^3): `regions` Voronoi cells of random seeds inside
+    an ellipsoidal brain, their walls bent by smooth waves; background 0 outside."""
+    from scipy.spatial import cKDTree
+    path = WORK / f"{name}.nii.gz"
+    rng = np.random.default_rng(2)
+    seeds = rng.random((regions * 3, 3))
+    seeds = seeds[(((seeds - 0.5) / [0.45, 0.4, 0.35]) ** 2).sum(1) <= 1][:regions]
+    tree = cKDTree(seeds)
+    data = np.zeros((n, n, n), np.uint32)
+    g = (np.arange(n, dtype=np.float32) + 0.5) / n
+    y, z = np.meshgrid(g, g, indexing="ij")
+    for i, x in enumerate(g):
+        wx = x + 0.04 * np.sin(2 * np.pi * (2 * y + z))
+        wy = y + 0.04 * np.sin(2 * np.pi * (2 * z + x))
+        wz = z + 0.04 * np.sin(2 * np.pi * (2 * x + y))
+        _, nearest = tree.query(np.stack([wx, wy, wz], -1).reshape(-1, 3))
+        inside = ((x - 0.5) / 0.45) ** 2 + ((y - 0.5) / 0.4) ** 2 + ((z - 0.5) / 0.35) ** 2 <= 1
+        data[i] = np.where(inside, nearest.reshape(n, n) + 1, 0)
+    nib.save(nib.Nifti1Image(data, np.eye(4)), str(path))
+    return path, len(np.unique(data)) - 1
+
+
+def mesh_case(scale, has_igneous):
+    """Meshes of an atlas-like labels volume: `nprec mesh generate --sharding auto -j 2` against
+    igneous `mesh forge --sharded` + `mesh merge-sharded` executed locally by 2 processes (no
+    --queue), the same simplification error (half a voxel) and levels of detail (level 0 of 64^3
+    voxels, to one fragment per label), best of two. Triangles at level 0: nprec prints them;
+    igneous's are read by cloud-volume."""
+    n = 256 // scale
+    source, regions = atlas("atlas", n)
+    ours_root, ig_root = WORK / "atlas-ours", WORK / "atlas-ig"
+    subprocess.run([NPREC, "pyramid", source, ours_root, "--type", "segmentation", "--encoding",
+                    "compressed_segmentation", "--max-scales", "1"], check=True, capture_output=True)
+    lods = max(1, (n // 64).bit_length())  # 64, 128, ..., n voxels a side
+    printed = {}
+
+    def ours():
+        result = subprocess.run(["/usr/bin/time", "-v", NPREC, "mesh", "generate", "--sharding", "auto", "-j", "2",
+                                 ours_root], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"nprec mesh generate failed:\n{result.stderr[-3000:]}")
+        printed["out"] = result.stdout + result.stderr
+        return timed_text(result.stderr)
+
+    mine = best_of_two(ours, [ours_root / "mesh"])
+    ours_bytes = sum(p.stat().st_size for p in (ours_root / "mesh").rglob("*.shard"))
+    found = re.search(r"triangles LOD 0: (\d+)", printed["out"])
+    ours_triangles = int(found.group(1).replace(",", "")) if found else None
+    print(f"\n| meshes of a {n}^3 uint32 atlas ({regions} labels) | wall s | CPU s | peak MiB | .shard bytes | "
+          "triangles at LOD 0 |")
+    print("|---|---|---|---|---|---|")
+    print(f"| nprec mesh generate --sharding auto -j 2 | {mine[0]:.1f} | {mine[1]:.1f} | {mine[2]:.0f} | "
+          f"{ours_bytes} | {ours_triangles} |")
+    sys.stdout.flush()
+    if not has_igneous:
+        return
+    subprocess.run([IGNEOUS, "image", "create", source, f"file://{ig_root}", "--resolution", "1000000,1000000,1000000",
+                    "--compress", "gzip", "--chunk-size", "64,64,64", "--seg", "--encoding", "compressed_segmentation"],
+                   check=True, capture_output=True)
+
+    def igneous():
+        shape = f"{max(64, n // 2)},{max(64, n // 2)},{max(64, n // 2)}"
+        forge = timed([IGNEOUS, "-p", 2, "mesh", "forge", f"file://{ig_root}", "--sharded", "--shape", shape,
+                       "--max-error", 500000])
+        merge = timed([IGNEOUS, "-p", 2, "mesh", "merge-sharded", f"file://{ig_root}", "--nlod", lods,
+                       "--min-chunk-size", "64,64,64"])
+        return forge[0] + merge[0], forge[1] + merge[1], max(forge[2], merge[2])
+
+    def clear():
+        """Removes igneous's mesh directory (named by the info's mesh key) and the key."""
+        info_now = json.loads((ig_root / "info").read_text())
+        if "mesh" in info_now:
+            shutil.rmtree(ig_root / info_now.pop("mesh"), ignore_errors=True)
+        (ig_root / "info").write_text(json.dumps(info_now))
+
+    results = []
+    for _ in range(2):
+        clear()
+        results.append(igneous())
+    theirs = min(results)
+    info = json.loads((ig_root / "info").read_text())
+    mesh_dir = ig_root / info["mesh"]
+    ig_bytes = sum(p.stat().st_size for p in mesh_dir.rglob("*.shard"))  # not forge's .frags, spatial index
+    others = sorted({p.suffix or p.name for p in mesh_dir.rglob("*") if p.is_file() and p.suffix != ".shard"})
+    script = ("import sys\nfrom cloudvolume import CloudVolume\n"
+              "vol = CloudVolume('file://' + sys.argv[1], progress=False)\n"
+              "labels = [int(a) for a in sys.argv[2:]]\n"
+              "print(sum(len(m.faces) for m in vol.mesh.get(labels, lod=0).values()))\n")
+    counted = subprocess.run([pathlib.Path(IGNEOUS).parent / "python", "-c", script, ig_root,
+                              *map(str, range(1, regions + 1))], capture_output=True, text=True, check=True)
+    ig_triangles = int(counted.stdout.split()[-1])
+    print(f"| igneous 4.37 mesh forge --sharded + merge-sharded --nlod {lods}, -p 2 | {theirs[0]:.1f} | {theirs[1]:.1f} | "
+          f"{theirs[2]:.0f} | {ig_bytes} | {ig_triangles} |")
+    print(f"\nigneous's mesh directory also holds {', '.join(others)} files (forge's fragments, spatial index)")
+    ratio = f"{ig_triangles / ours_triangles:.2f}x" if ours_triangles else "–"
+    print(f"\nnprec against igneous: **{theirs[0] / mine[0]:.1f}x** wall, {theirs[1] / mine[1]:.1f}x CPU, "
+          f".shard bytes {ours_bytes / ig_bytes:.2f}x igneous's, igneous has {ratio} nprec's triangles at LOD 0 "
+          f"(load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    sys.stdout.flush()
+
+
 def row(case, ours, ref, note, ign=None):
     ig = [f"{ign[0]:.1f}", f"**{ign[0] / ours[0]:.1f}x**", f"{ign[1]:.1f}", f"{ign[2]:.0f}"] if ign else ["–"] * 4
     print(f"| {case} | {ours[0]:.1f} | {ref[0]:.1f} | {ig[0]} | **{ref[0] / ours[0]:.1f}x** | {ig[1]} | "
@@ -190,6 +296,12 @@ def main():
     pyramid_case(f"segmentation pyramid {256 // scale}^3 uint32, cseg + majority", labels, "seg",
                  ["--encoding", "compressed_segmentation", "--downscaling-method", "majority", "--compresslevel", "6"],
                  labels=True)
+
+    # Meshes of an atlas-like labels volume, nprec and igneous.
+    mesh_case(scale, has_igneous)
+    print("\n| case | nprec wall s | reference wall s | igneous wall s | vs reference | vs igneous | nprec CPU s | "
+          "ref CPU s | igneous CPU s | nprec peak MiB | ref peak MiB | igneous peak MiB | check |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
     # 3. convert of a large uncompressed volume: peak memory against the raw size.
     big_shape = (1024 // scale, 512 // scale, 512 // scale)

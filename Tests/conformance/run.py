@@ -47,6 +47,9 @@ MODULES.append(check_verify)
 import check_labels  # noqa: E402
 
 MODULES.append(check_labels)
+import check_meshgen  # noqa: E402
+
+MODULES.append(check_meshgen)
 
 
 def main():

@@ -202,7 +202,10 @@ def make_datasets(nprec, work, only):
         info = json.loads((data / "lowres" / "info").read_text())
         checks.append(dict(name="lowres", kind="image", expect="image", zoom=3.0,
                            scale_key=info["scales"][-1]["key"]))
-    if want("seg") or want("seg-mesh") or want("link-seg-labels"):
+    multires = {"seg-multires": [], "seg-multires-sharded": ["--sharding", "auto"],
+                "seg-legacy": ["--format", "legacy"]}
+    if want("seg") or want("seg-mesh") or want("link-seg-labels") or any(
+            want(n) or want("link-" + n) for n in multires):
         write_nifti(work / "labels.nii.gz", make_labels(), AFFINE)
         run([nprec, "pyramid", work / "labels.nii.gz", data / "seg", "--type", "segmentation",
              "--encoding", "compressed_segmentation", "--downscaling-method", "majority",
@@ -227,6 +230,18 @@ def make_datasets(nprec, work, only):
         # Label 4 has two fragments (one manifest listing both): small, but centred too.
         checks.append(dict(name="seg-mesh-4", dir="seg-mesh", kind="segmentation",
                            expect="mesh", layout="3d", segments=[4], min_fraction=0.002))
+    # Multi-resolution meshes of the labels made by `nprec mesh generate` (Draco fragments in
+    # LABEL with the manifest LABEL.index; sharded: both in .shard files, read by Range), and its
+    # legacy meshes (LABEL:0 naming the fragment LABEL, stored as LABEL.gz).
+    for name, options in multires.items():
+        if want(name) or want("link-" + name):
+            shutil.copytree(data / "seg", data / name)
+            run([nprec, "mesh", "generate", "-j", "2", *options, data / name], log)
+        if want(name):
+            checks.append(dict(name=name, kind="segmentation", expect="multires", layout="3d", segments=[1],
+                               min_fraction=0.05, mesh_format=name.split("-")[-1]))
+            checks.append(dict(name=name + "-4", dir=name, kind="segmentation", expect="multires", layout="3d",
+                               segments=[4], min_fraction=0.002, mesh_format=name.split("-")[-1]))
     # The links `nprec serve --client` prints, opened as they are in the neuroglancer package's
     # client served by nprec: the layer, its transform, the centre, the meshes selected.
     if want("link-flat-raw"):
@@ -235,6 +250,13 @@ def make_datasets(nprec, work, only):
     if want("link-seg-mesh") and (data / "seg-mesh").exists():
         checks.append(dict(name="link-seg-mesh", dir="seg-mesh", kind="segmentation",
                            expect="link-mesh", link=True, segments=[1, 4]))
+    # The link of a dataset with multi-resolution meshes selects its labels (all have meshes).
+    if want("link-seg-multires") and (data / "seg-multires").exists():
+        checks.append(dict(name="link-seg-multires", dir="seg-multires", kind="segmentation",
+                           expect="link-mesh", link=True, segments=[1, 2, 3, 4], multires=True))
+    if want("link-seg-legacy") and (data / "seg-legacy").exists():
+        checks.append(dict(name="link-seg-legacy", dir="seg-legacy", kind="segmentation",
+                           expect="link-mesh", link=True, segments=[1, 2, 3, 4]))
     # A FreeSurfer colour table for the phantom's labels, written by `nprec labels`: the names in
     # the layer's segment list, the colours in the link's segmentColors.
     if want("link-seg-labels"):
@@ -366,6 +388,7 @@ def child(url, kind, out, layout, segments, zoom):
         else:
             s.layers["v"] = neuroglancer.SegmentationLayer(source=url, segments=segments)
         s.layout = layout
+        s.show_slices = layout != "3d"  # the 3D view draws only meshes: no slice of the labels
         s.cross_section_scale = 0.002 * zoom  # metres per pixel: 2 mm voxels, `zoom` per pixel
         s.projection_scale = 0.3
         s.show_axis_lines = False
@@ -486,6 +509,26 @@ def judge(check, img, reference, requests):
             return False, (f"{len(union)} segment colours in the slice panels (need 4), "
                            f"per panel {per_panel}")
         return True, f"{len(union)} segment colours in the slice panels, per panel {per_panel}"
+    if expect == "multires":
+        # Neuroglancer fetched the manifests and fragment data from nprec serve (the shards by
+        # Range, 206) and drew the mesh, centred on the volume, as for the legacy meshes.
+        name = check.get("dir", check["name"])
+        ok = {path for path, code in requests if code in ("200", "206")}
+        if check["mesh_format"] == "sharded":
+            shards = sorted({p for p, c in requests if p.startswith(f"/{name}/mesh/") and p.endswith(".shard")
+                             and c == "206"})
+            if not shards:
+                return False, f"no .shard of the mesh read by Range (206): {sorted(ok)[:8]}"
+            fetched = f"{len(shards)} mesh shards read by Range"
+        else:
+            suffixes = (":0", "") if check["mesh_format"] == "legacy" else (".index", "")
+            wanted = [f"/{name}/mesh/{label}{suffix}" for label in check["segments"] for suffix in suffixes]
+            missing = [p for p in wanted if p not in ok]
+            if missing:
+                return False, f"not fetched: {missing}; mesh requests {sorted(p for p in ok if '/mesh/' in p)}"
+            fetched = f"{', '.join(wanted)} fetched"
+        drawn, detail = judge(dict(check, expect="mesh"), img, reference, requests)
+        return drawn, f"{fetched}; {detail}"
     if expect == "mesh":
         ys, xs = np.nonzero(img.max(-1) - img.min(-1) > 30)
         if len(xs) < check["min_fraction"] * img.shape[0] * img.shape[1]:
@@ -519,11 +562,17 @@ def judge(check, img, reference, requests):
         # fragments and draws them in the 3D panel (bottom left).
         name = check.get("dir", check["name"])
         ok = {path for path, code in requests if code in ("200", "206")}
-        manifests = [f"/{name}/mesh/{label}:0" for label in check["segments"]]
+        if check.get("multires"):  # LABEL.index, the fragments' data in LABEL
+            manifests = [f"/{name}/mesh/{label}.index" for label in check["segments"]]
+            fragments = [p for p in ok if p in {f"/{name}/mesh/{label}" for label in check["segments"]}]
+            enough = len(check["segments"])
+        else:
+            manifests = [f"/{name}/mesh/{label}:0" for label in check["segments"]]
+            fragments = [p for p in ok if p.startswith(f"/{name}/mesh/") and ":" not in p
+                         and not p.endswith("/info")]
+            enough = 3
         missing = [m for m in manifests if m not in ok]
-        fragments = [p for p in ok if p.startswith(f"/{name}/mesh/") and ":" not in p
-                     and not p.endswith("/info")]
-        if missing or len(fragments) < 3:
+        if missing or len(fragments) < enough:
             return False, (f"meshes not fetched: manifests missing {missing}, fragments "
                            f"{sorted(fragments)}")
         h, w = img.shape[0] // 2, img.shape[1] // 2
