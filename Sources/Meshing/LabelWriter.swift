@@ -110,41 +110,22 @@ struct LabelWriter: Sendable {
         value.rounded() == value && abs(value) < 1e15 ? .int(Int64(value)) : .double(value)
     }
 
-    /// Writes the unit's labels; `surfaces(label)` gives a label's level-0 block surfaces.
-    func write(_ unit: Unit, surfaces: (UInt64) throws -> [(SIMD3<Int>, LabelSurface)]) throws -> Result {
+    /// Writes the unit's labels, on `jobs` threads; `surfaces(label)` gives a label's level-0
+    /// block surfaces.
+    func write(_ unit: Unit, jobs: Int, surfaces: @Sendable (UInt64) throws -> [(SIMD3<Int>, LabelSurface)]) throws
+        -> Result
+    {
+        let done = Collected(count: unit.labels.count)
+        try parallelChunks(unit.labels.count, jobs: jobs) { i in
+            done.set(i, try write(label: unit.labels[i], blocks: surfaces(unit.labels[i])))
+        }
         var result = Result()
         var shardEntries: [(id: UInt64, prefix: [UInt8], data: [UInt8])] = []
-        for label in unit.labels {
-            let blocks = try surfaces(label).map { (position: $0.0, surface: $0.1) }
-            switch settings.format {
-            case .legacy:
-                let welded = LevelsOfDetail.weld(blocks.map(\.surface))
-                var vertices = welded.positions
-                let offset = scale.offset
-                for i in 0..<vertices.count {
-                    let axis = i % 3
-                    vertices[i] = Float((Double(vertices[i]) + Double(offset[axis])) * scale.resolution[axis])
-                }
-                let fragment = Fragment(vertices: vertices, triangles: welded.indices)
-                let written = try directory.writeFragment(fragment, name: "\(label)", storage: dataset.options)
-                try directory.writeManifest(MeshLink(label: label, fragments: ["\(label)"], line: 0))
-                let size = (try? FileManager.default.attributesOfItem(atPath: written)[.size] as? Int) ?? 0
-                add(&result, triangles: [welded.triangleCount], bytes: size)
-            case .multires:
-                let lods = LevelsOfDetail.build(
-                    blocks: blocks, scale: resolution, maxLevels: settings.maxLevels == 0 ? 64 : settings.maxLevels
-                ) { Float(error * Double(1 << $0)) }
-                let shape = SIMD3<Double>(grid.shape.map(Double.init))
-                let mesh = try encode(lods, shape: shape, label: label)
-                if layout != nil {
-                    shardEntries.append((label, mesh.data, mesh.manifest))
-                } else {
-                    try FileIO.writeAtomically(mesh.data, to: directory.path("\(label)"))
-                    try FileIO.writeAtomically(mesh.manifest, to: directory.path("\(label).index"))
-                }
-                add(&result, triangles: mesh.triangles, bytes: mesh.data.count + mesh.manifest.count)
-            }
+        for (label, written) in zip(unit.labels, done.values) {
+            guard let written else { continue }
+            add(&result, triangles: written.triangles, bytes: written.bytes)
             result.labels += 1
+            if let mesh = written.mesh { shardEntries.append((label, mesh.data, mesh.manifest)) }
         }
         if let layout, let shard = unit.shard {
             let file = try ShardFile.build(
@@ -152,6 +133,52 @@ struct LabelWriter: Sendable {
             try FileIO.writeAtomically(file, to: directory.path(layout.fileName(shard: shard)))
         }
         return result
+    }
+
+    struct Written: Sendable {
+        var triangles: [Int]
+        var bytes: Int
+        /// The mesh, kept for the shard.
+        var mesh: MultiLODMesh?
+    }
+
+    final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [Written?]
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ value: Written) { lock.withLock { slots[index] = value } }
+        var values: [Written?] { lock.withLock { slots } }
+    }
+
+    /// One label's files (or, sharded, its mesh for the shard).
+    func write(label: UInt64, blocks pieces: [(SIMD3<Int>, LabelSurface)]) throws -> Written {
+        let blocks = pieces.map { (position: $0.0, surface: $0.1) }
+        switch settings.format {
+        case .legacy:
+            let welded = LevelsOfDetail.weld(blocks.map(\.surface))
+            var vertices = welded.positions
+            let offset = scale.offset
+            for i in 0..<vertices.count {
+                let axis = i % 3
+                vertices[i] = Float((Double(vertices[i]) + Double(offset[axis])) * scale.resolution[axis])
+            }
+            let fragment = Fragment(vertices: vertices, triangles: welded.indices)
+            let written = try directory.writeFragment(fragment, name: "\(label)", storage: dataset.options)
+            try directory.writeManifest(MeshLink(label: label, fragments: ["\(label)"], line: 0))
+            let size = (try? FileManager.default.attributesOfItem(atPath: written)[.size] as? Int) ?? 0
+            return Written(triangles: [welded.triangleCount], bytes: size)
+        case .multires:
+            let lods = LevelsOfDetail.build(
+                blocks: blocks, scale: resolution, maxLevels: settings.maxLevels == 0 ? 64 : settings.maxLevels
+            ) { Float(error * Double(1 << $0)) }
+            let shape = SIMD3<Double>(grid.shape.map(Double.init))
+            let mesh = try encode(lods, shape: shape, label: label)
+            let bytes = mesh.data.count + mesh.manifest.count
+            if layout != nil { return Written(triangles: mesh.triangles, bytes: bytes, mesh: mesh) }
+            try FileIO.writeAtomically(mesh.data, to: directory.path("\(label)"))
+            try FileIO.writeAtomically(mesh.manifest, to: directory.path("\(label).index"))
+            return Written(triangles: mesh.triangles, bytes: bytes)
+        }
     }
 
     func encode(_ lods: LevelsOfDetail, shape: SIMD3<Double>, label: UInt64) throws -> MultiLODMesh {

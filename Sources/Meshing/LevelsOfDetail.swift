@@ -162,16 +162,16 @@ public struct LevelsOfDetail: Sendable {
 
     static func edgeCheck(_ indices: [UInt32], faces: [UInt8], allowed: Set<UInt64>?) -> EdgeCheck {
         var result = EdgeCheck()
-        var directed = Set<UInt64>()
-        directed.reserveCapacity(indices.count)
+        // Directed edges a << 32 | b: a repeat is two triangles running the same way.
+        var directed = EdgeSet(capacity: indices.count)
         for t in Swift.stride(from: 0, to: indices.count - 2, by: 3) {
             for i in 0..<3 {
-                let a = UInt64(indices[t + i])
-                let b = UInt64(indices[t + (i + 1) % 3])
-                if !directed.insert(a << 32 | b).inserted { result.manifold = false }
+                if !directed.insert(UInt64(indices[t + i]) << 32 | UInt64(indices[t + (i + 1) % 3])) {
+                    result.manifold = false
+                }
             }
         }
-        for edge in directed {
+        for edge in directed.elements {
             let a = edge >> 32
             let b = edge & 0xFFFF_FFFF
             guard directed.contains(b << 32 | a) else {
@@ -183,6 +183,44 @@ public struct LevelsOfDetail: Sendable {
             if let allowed, !allowed.contains(edge) { result.newFaceEdges += 1 }
         }
         return result
+    }
+
+    /// A set of edges (never UInt64.max) sized once: open addressing, multiplicative hash.
+    struct EdgeSet {
+        private var slots: [UInt64]
+        private(set) var elements: [UInt64] = []
+
+        init(capacity: Int) {
+            var size = 64
+            while size < 2 * capacity { size *= 2 }
+            slots = [UInt64](repeating: .max, count: size)
+            elements.reserveCapacity(capacity)
+        }
+
+        private func slot(_ edge: UInt64) -> Int {
+            Int(truncatingIfNeeded: (edge &* 0x9E37_79B9_7F4A_7C15) >> 32) & (slots.count - 1)
+        }
+
+        /// False when the edge was there already.
+        mutating func insert(_ edge: UInt64) -> Bool {
+            var i = slot(edge)
+            while slots[i] != .max {
+                if slots[i] == edge { return false }
+                i = (i + 1) & (slots.count - 1)
+            }
+            slots[i] = edge
+            elements.append(edge)
+            return true
+        }
+
+        func contains(_ edge: UInt64) -> Bool {
+            var i = slot(edge)
+            while slots[i] != .max {
+                if slots[i] == edge { return true }
+                i = (i + 1) & (slots.count - 1)
+            }
+            return false
+        }
     }
 
     static func simplifiedIndices(_ surface: LabelSurface, scale: SIMD3<Float>, error: Float) -> [UInt32] {

@@ -139,7 +139,47 @@ extension MarchingCubes {
 
     final class Builder {
         var surface = LabelSurface()
-        var vertexOfEdge: [Int: UInt32] = [:]
+        var vertexOfEdge = EdgeTable()
+    }
+
+    /// The vertex made on each edge of the samples (edge numbers >= 0): open addressing with a
+    /// multiplicative hash, cheaper than Dictionary's seeded hashing in the cube loop.
+    struct EdgeTable {
+        private var keys = [Int](repeating: -1, count: 1024)
+        private var values = [UInt32](repeating: 0, count: 1024)
+        private var count = 0
+
+        /// The vertex of `key`, or `make()`'s, stored.
+        mutating func vertex(_ key: Int, _ make: () -> UInt32) -> UInt32 {
+            let mask = keys.count - 1
+            var slot = Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while true {
+                let found = keys[slot]
+                if found == key { return values[slot] }
+                if found < 0 { break }
+                slot = (slot + 1) & mask
+            }
+            let value = make()
+            keys[slot] = key
+            values[slot] = value
+            count += 1
+            if 2 * count > keys.count { grow() }
+            return value
+        }
+
+        private mutating func grow() {
+            let (oldKeys, oldValues) = (keys, values)
+            keys = [Int](repeating: -1, count: 2 * oldKeys.count)
+            values = [UInt32](repeating: 0, count: 2 * oldKeys.count)
+            let mask = keys.count - 1
+            for (key, value) in zip(oldKeys, oldValues) where key >= 0 {
+                var slot =
+                    Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+                while keys[slot] >= 0 { slot = (slot + 1) & mask }
+                keys[slot] = key
+                values[slot] = value
+            }
+        }
     }
 
     /// The surfaces of the labels of a block of samples (`size` = x, y, z; x fastest), whose
@@ -161,6 +201,8 @@ extension MarchingCubes {
         }
         let table = Self.table
         var builders: [UInt64: Builder] = [:]
+        var lastLabel: UInt64 = 0
+        var lastBuilder: Builder?
         var skipped = Set<UInt64>()
         var values = [UInt64](repeating: 0, count: 8)
         var seen = [UInt64](repeating: 0, count: 8)
@@ -185,7 +227,9 @@ extension MarchingCubes {
                         seenCount += 1
                         if skipped.contains(label) { continue }
                         let builder: Builder
-                        if let existing = builders[label] {
+                        if label == lastLabel, let last = lastBuilder {
+                            builder = last
+                        } else if let existing = builders[label] {
                             builder = existing
                         } else if selection.contains(label) {
                             builder = Builder()
@@ -194,22 +238,21 @@ extension MarchingCubes {
                             skipped.insert(label)
                             continue
                         }
+                        lastLabel = label
+                        lastBuilder = builder
                         var mask = 0
                         for k in 0..<8 where values[k] == label { mask |= 1 << k }
                         let cell = SIMD3<Float>(Float(x), Float(y), Float(z))
                         for edge in table[mask] {
                             let e = Int(edge)
                             let key = (base + edgeCorner[e]) * 3 + edgeAxis[e]
-                            if let vertex = builder.vertexOfEdge[key] {
-                                builder.surface.indices.append(vertex)
-                            } else {
-                                let vertex = UInt32(builder.surface.positions.count / 3)
-                                builder.vertexOfEdge[key] = vertex
+                            let vertex = builder.vertexOfEdge.vertex(key) {
                                 var point = origin + cell + edgeCornerXYZ[e]
                                 point[edgeAxis[e]] += 0.5
                                 builder.surface.positions += [point.x, point.y, point.z]
-                                builder.surface.indices.append(vertex)
+                                return UInt32(builder.surface.positions.count / 3 - 1)
                             }
+                            builder.surface.indices.append(vertex)
                         }
                     }
                 }

@@ -162,9 +162,11 @@ public struct MeshGenerator: Sendable {
             "levels of detail of \(pending.reduce(0) { $0 + $1.labels.count }) labels", total: pending.count,
             unit: layoutUnit(writer))
         let totals = Totals()
-        try parallelChunks(pending.count, jobs: settings.jobs) { i in
+        // Labels in parallel: one per unit unsharded, or those of one shard at a time.
+        let sharded = writer.layout != nil
+        try parallelChunks(pending.count, jobs: sharded ? 1 : settings.jobs) { i in
             defer { labelProgress.advance() }
-            let result = try writer.write(pending[i]) { label in
+            let result = try writer.write(pending[i], jobs: sharded ? settings.jobs : 1) { label in
                 try index[label]!.map { try readSurface($0, workDirectory: workDirectory) }
             }
             totals.add(result)

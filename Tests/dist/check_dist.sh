@@ -34,7 +34,7 @@ if echo "$libraries" | grep -Ei 'swift|Foundation|dispatch|BlocksRuntime'; then
     fail "needs a library of the Swift toolchain"
 fi
 # The README's list ("Installing from the tarball").
-allowed='^(ld-linux(-x86-64|-aarch64)?|libc|libm|libdl|libpthread|librt|libutil|libgcc_s|libstdc\+\+|libz|libdeflate|libisal|libbz2|libpng16|libjpeg|libtiff|libhdf5_serial|libnetcdf|libxml2)\.so'
+allowed='^(ld-linux(-x86-64|-aarch64)?|libc|libm|libdl|libpthread|librt|libutil|libgcc_s|libstdc\+\+|libz|libdeflate|libisal|libbz2|libpng16|libjpeg|libtiff|libhdf5_serial|libnetcdf|libxml2|libdraco|libmeshoptimizer)\.so'
 needed=$(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
 for library in $needed; do
     [[ $library =~ $allowed ]] || fail "bin/nprec needs $library, which the README does not list"
