@@ -48,57 +48,36 @@ extension ScaleReader {
         let lower = (0..<3).map { max(first[$0], 0) }
         let upper = (0..<3).map { min(first[$0] + count[$0], grid.size[$0]) }
         guard (0..<3).allSatisfy({ lower[$0] < upper[$0] }) else { return samples }
-        let cellFirst = (0..<3).map { lower[$0] / grid.chunkSize[$0] }
-        let cellLast = (0..<3).map { (upper[$0] - 1) / grid.chunkSize[$0] }
-        for gz in cellFirst[2]...cellLast[2] {
-            for gy in cellFirst[1]...cellLast[1] {
-                for gx in cellFirst[0]...cellLast[0] {
-                    let box = grid.box(gx, gy, gz)
-                    let bytes: [UInt8]
-                    do {
-                        bytes = try read(box)
-                    } catch PrecomputedError.missing {
-                        continue
-                    }
-                    let decoded = try format.decode(bytes, size: box.size, path: describe(box))
-                    guard decoded.count == format.valueByteCount(size: box.size) else {
-                        throw PrecomputedError.badChunk(
-                            path: describe(box), problem: "decodes to \(decoded.count) bytes, not the chunk's")
-                    }
-                    let chunkLower = [gx * grid.chunkSize[0], gy * grid.chunkSize[1], gz * grid.chunkSize[2]]
-                    let from = (0..<3).map { max(lower[$0], chunkLower[$0]) }
-                    let to = (0..<3).map { min(upper[$0], chunkLower[$0] + box.size[$0]) }
-                    func copy<T: FixedWidthInteger>(_: T.Type) {
-                        decoded.withUnsafeBytes { raw in
-                            let chunk = raw.bindMemory(to: T.self)
-                            samples.withUnsafeMutableBufferPointer { target in
-                                for z in from[2]..<to[2] {
-                                    for y in from[1]..<to[1] {
-                                        var s =
-                                            ((z - chunkLower[2]) * box.size[1] + y - chunkLower[1]) * box.size[0]
-                                            + from[0] - chunkLower[0]
-                                        var t =
-                                            ((z - first[2]) * count[1] + y - first[1]) * count[0] + from[0] - first[0]
-                                        for _ in from[0]..<to[0] {
-                                            target[t] = UInt64(truncatingIfNeeded: chunk[s])
-                                            s += 1
-                                            t += 1
-                                        }
-                                    }
+        try forEachChunk(format: format, lower: lower, upper: upper, skipMissing: true) {
+            box, decoded, chunkLower, from, to in
+            func copy<T: FixedWidthInteger>(_: T.Type) {
+                decoded.withUnsafeBytes { raw in
+                    let chunk = raw.bindMemory(to: T.self)
+                    samples.withUnsafeMutableBufferPointer { target in
+                        for z in from[2]..<to[2] {
+                            for y in from[1]..<to[1] {
+                                var s =
+                                    ((z - chunkLower[2]) * box.size[1] + y - chunkLower[1]) * box.size[0] + from[0]
+                                    - chunkLower[0]
+                                var t = ((z - first[2]) * count[1] + y - first[1]) * count[0] + from[0] - first[0]
+                                for _ in from[0]..<to[0] {
+                                    target[t] = UInt64(truncatingIfNeeded: chunk[s])
+                                    s += 1
+                                    t += 1
                                 }
                             }
                         }
                     }
-                    switch format.dataType {
-                    case .uint8: copy(UInt8.self)
-                    case .uint16: copy(UInt16.self)
-                    case .uint32: copy(UInt32.self)
-                    case .uint64: copy(UInt64.self)
-                    default:
-                        throw PrecomputedError.unsupported(
-                            "\(describe(box)): data_type \(format.dataType.rawValue) does not hold labels")
-                    }
                 }
+            }
+            switch format.dataType {
+            case .uint8: copy(UInt8.self)
+            case .uint16: copy(UInt16.self)
+            case .uint32: copy(UInt32.self)
+            case .uint64: copy(UInt64.self)
+            default:
+                throw PrecomputedError.unsupported(
+                    "\(describe(box)): data_type \(format.dataType.rawValue) does not hold labels")
             }
         }
         return samples
