@@ -138,8 +138,14 @@ public struct LevelsOfDetail: Sendable {
         guard original.manifold, core.triangleCount > 1 else { return surface }
         var allowed = error
         for _ in 0..<4 {
-            let indices = band + simplifiedIndices(core, scale: scale, error: allowed)
-            let check = edgeCheck(indices, faces: faces, allowed: original.faceEdges)
+            var indices = band + simplifiedIndices(core, scale: scale, error: allowed)
+            var check = edgeCheck(indices, faces: faces, allowed: original.faceEdges)
+            if !check.manifold {
+                // Most folds are a triangle made twice, or made twice facing both ways: without
+                // its copies the surface is often closed again.
+                indices = withoutRepeatedTriangles(indices)
+                check = edgeCheck(indices, faces: faces, allowed: original.faceEdges)
+            }
             if check.manifold, check.border == original.border, check.newFaceEdges == 0 {
                 let compacted = MeshSimplifier.compact(positions: surface.positions, indices: indices)
                 return LabelSurface(positions: compacted.positions, indices: compacted.indices)
@@ -147,6 +153,23 @@ public struct LevelsOfDetail: Sendable {
             allowed /= 2
         }
         return surface
+    }
+
+    /// The triangles that occur once, whichever way they face and from whichever corner they
+    /// start: every copy of a repeated one is dropped.
+    static func withoutRepeatedTriangles(_ indices: [UInt32]) -> [UInt32] {
+        var count: [SIMD3<UInt32>: Int] = [:]
+        func key(_ t: Int) -> SIMD3<UInt32> {
+            let v = [indices[t], indices[t + 1], indices[t + 2]].sorted()
+            return SIMD3(v[0], v[1], v[2])
+        }
+        for t in Swift.stride(from: 0, to: indices.count - 2, by: 3) { count[key(t), default: 0] += 1 }
+        var result: [UInt32] = []
+        result.reserveCapacity(indices.count)
+        for t in Swift.stride(from: 0, to: indices.count - 2, by: 3) where count[key(t)] == 1 {
+            result += indices[t..<(t + 3)]
+        }
+        return result
     }
 
     struct EdgeCheck {

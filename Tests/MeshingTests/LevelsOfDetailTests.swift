@@ -131,4 +131,13 @@ func closed(_ surface: LabelSurface, at position: SIMD3<Int>, shape: Int, error:
             #expect(offset == mesh.data.count)
         }
     }
+
+    @Test func repeatedTrianglesGoWithAllTheirCopies() {
+        // A tetrahedron, one face made again (the same way) and another made again facing the
+        // other way, from another corner.
+        let tetrahedron: [UInt32] = [0, 2, 1, 0, 1, 3, 1, 2, 3, 0, 3, 2]
+        let folded = tetrahedron + [0, 2, 1] + [3, 1, 0] + [4, 5, 6, 4, 6, 5]
+        #expect(LevelsOfDetail.withoutRepeatedTriangles(folded) == [1, 2, 3, 0, 3, 2])
+        #expect(LevelsOfDetail.withoutRepeatedTriangles(tetrahedron) == tetrahedron)
+    }
 }
