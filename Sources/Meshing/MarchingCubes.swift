@@ -211,13 +211,14 @@ extension MarchingCubes {
                 var base = (z * sy + y) * sx
                 for x in 0..<(sx - 1) {
                     defer { base += 1 }
+                    // Most cubes lie inside one label: eight loads, no table.
                     let first = labels[base]
-                    var uniform = true
-                    for c in 1..<8 where labels[base + cornerOffset[c]] != first {
-                        uniform = false
-                        break
+                    if labels[base + 1] == first, labels[base + sx] == first, labels[base + sx + 1] == first,
+                        labels[base + sxy] == first, labels[base + sxy + 1] == first,
+                        labels[base + sxy + sx] == first, labels[base + sxy + sx + 1] == first
+                    {
+                        continue
                     }
-                    if uniform { continue }
                     for c in 0..<8 { values[c] = labels[base + cornerOffset[c]] }
                     var seenCount = 0
                     for c in 0..<8 {
