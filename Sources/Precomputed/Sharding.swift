@@ -297,6 +297,41 @@ public enum ShardFile {
         return file
     }
 
+    /// The index of `minishard` (its shard-index `entry`: start and end, uint64 LE), read,
+    /// checked and, with a gzip index, decompressed to at most `maxSize` bytes; nil when empty.
+    static func minishardIndex(
+        _ minishard: Int, entry: [UInt8], layout: ShardingLayout, maxSize: Int, path: String,
+        read: (Int, Int) throws -> [UInt8]?
+    ) throws -> [UInt8]? {
+        func corrupt(_ problem: String) -> PrecomputedError { .badChunk(path: path, problem: problem) }
+        let start = uint64(entry, 0)
+        let end = uint64(entry, 8)
+        if start == end { return nil }
+        let base = UInt64(layout.indexSize)
+        guard start < end, end - start < 1 << 40, start <= UInt64(Int.max) - base else {
+            throw corrupt("minishard \(minishard) has an invalid index range \(start)..<\(end)")
+        }
+        guard var bytes = try read(Int(base + start), Int(end - start)), bytes.count == Int(end - start) else {
+            throw corrupt("minishard \(minishard) index lies past the end of the file")
+        }
+        if layout.gzipIndex {
+            do {
+                bytes = try Gzip.decompress(bytes, maxSize: maxSize)
+            } catch {
+                throw corrupt("minishard index: \(error)")
+            }
+        }
+        guard bytes.count % 24 == 0 else { throw corrupt("invalid minishard index length \(bytes.count)") }
+        return bytes
+    }
+
+    /// A little-endian uint64 at `offset`.
+    static func uint64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+        return value
+    }
+
     /// The ids a shard file holds, in minishard order, from its shard and minishard indexes
     /// (read whole or through `read`, as `chunk` reads them); `path` names it in errors.
     public static func ids(layout: ShardingLayout, path: String, read: (Int, Int) throws -> [UInt8]?) throws
@@ -306,28 +341,13 @@ public enum ShardFile {
         guard let index = try read(0, layout.indexSize), index.count == layout.indexSize else {
             throw corrupt("shard index is truncated")
         }
-        func uint64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
-            return value
-        }
         var ids: [UInt64] = []
         for minishard in 0..<(layout.indexSize / 16) {
-            let (start, end) = (uint64(index, 16 * minishard), uint64(index, 16 * minishard + 8))
-            if start == end { continue }
-            guard start < end, end - start < 1 << 32 else {
-                throw corrupt("minishard \(minishard) has an invalid index range \(start)..<\(end)")
-            }
-            guard var bytes = try read(layout.indexSize + Int(start), Int(end - start)), bytes.count == Int(end - start)
-            else { throw corrupt("minishard \(minishard) index lies past the end of the file") }
-            if layout.gzipIndex {
-                do {
-                    bytes = try Gzip.decompress(bytes, maxSize: 1 << 32)
-                } catch {
-                    throw corrupt("minishard index: \(error)")
-                }
-            }
-            guard bytes.count % 24 == 0 else { throw corrupt("invalid minishard index length \(bytes.count)") }
+            let entry = Array(index[(16 * minishard)..<(16 * minishard + 16)])
+            guard
+                let bytes = try minishardIndex(
+                    minishard, entry: entry, layout: layout, maxSize: 1 << 32, path: path, read: read)
+            else { continue }
             var id: UInt64 = 0
             for i in 0..<(bytes.count / 24) {
                 id &+= uint64(bytes, 8 * i)
@@ -343,35 +363,16 @@ public enum ShardFile {
         id: UInt64, layout: ShardingLayout, path: String, read: (Int, Int) throws -> [UInt8]?
     ) throws -> [UInt8]? {
         func corrupt(_ problem: String) -> PrecomputedError { .badChunk(path: path, problem: problem) }
-        func uint64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
-            return value
-        }
         let minishard = Int(layout.minishard(of: id))
         guard let entry = try read(16 * minishard, 16) else { return nil }
         guard entry.count == 16 else { throw corrupt("shard index is truncated") }
-        let start = uint64(entry, 0)
-        let end = uint64(entry, 8)
-        if start == end { return nil }
         let base = UInt64(layout.indexSize)
-        guard start < end, end - start < 1 << 40, start <= UInt64(Int.max) - base else {
-            throw corrupt("minishard \(minishard) has an invalid index range \(start)..<\(end)")
-        }
-        guard var indexBytes = try read(Int(base + start), Int(end - start)), indexBytes.count == Int(end - start)
-        else {
-            throw corrupt("minishard \(minishard) index lies past the end of the file")
-        }
-        if layout.gzipIndex {
-            // 24 bytes per chunk, every chunk of the scale in this minishard at the most.
-            let maxSize = 24 * layout.gridSize.reduce(1, *)
-            do {
-                indexBytes = try Gzip.decompress(indexBytes, maxSize: maxSize)
-            } catch {
-                throw corrupt("minishard index: \(error)")
-            }
-        }
-        guard indexBytes.count % 24 == 0 else { throw corrupt("invalid minishard index length \(indexBytes.count)") }
+        // 24 bytes per chunk, every chunk of the scale in this minishard at the most.
+        guard
+            let indexBytes = try minishardIndex(
+                minishard, entry: entry, layout: layout, maxSize: 24 * layout.gridSize.reduce(1, *), path: path,
+                read: read)
+        else { return nil }
         let n = indexBytes.count / 24
         var currentID: UInt64 = 0
         var currentEnd: UInt64 = 0
