@@ -79,7 +79,7 @@ let package = Package(
         // read slab by slab (or block by block when uncompressed) in bounded memory.
         .target(name: "Volumes", dependencies: ["Codecs", "Precomputed"]),
         // Volume files and other datasets as sources of the engine: convert and reencode.
-        .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "Volumes"]),
+        .target(name: "Conversion", dependencies: ["Precomputed", "Encoding", "Engine", "Volumes", "Pyramid"]),
         .target(name: "Mesh", dependencies: ["Precomputed", "Codecs"]),
         // `nprec mesh generate`: marching cubes, levels of detail, the multi-resolution mesh format.
         .target(name: "Meshing", dependencies: ["Precomputed", "Encoding", "Engine", "Codecs", "Mesh"]),

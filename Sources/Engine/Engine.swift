@@ -72,10 +72,11 @@ public struct ScaleRun: Sendable {
     public let sink: ScaleSink
     public let progress: any StepProgress
 
-    /// `label` names the step in progress lines ("writing 1mm", "converting scale 1mm").
+    /// `label` names the step in progress lines ("writing 1mm", "converting scale 1mm"); the
+    /// progress counts `extra` more chunks, written by the caller on the way.
     public init(
         scale: ScaleSpec, format: ChunkFormat, dataset: Dataset, selection: WorkSelection, reporter: any WorkReporter,
-        label: String
+        label: String, extra: Int = 0
     ) throws {
         let plan = ScalePlan(scale)
         let candidates =
@@ -88,6 +89,6 @@ public struct ScaleRun: Sendable {
         self.units = units
         sink = ScaleSink(dataset: dataset, plan: plan, format: format)
         progress = reporter.begin(
-            label + (selection.task.map { ", task \($0)" } ?? ""), total: Engine.chunkCount(units, plan: plan))
+            label + (selection.task.map { ", task \($0)" } ?? ""), total: Engine.chunkCount(units, plan: plan) + extra)
     }
 }

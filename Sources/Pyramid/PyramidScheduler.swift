@@ -9,10 +9,12 @@ import Precomputed
 /// - With `--task I/N`: the units task I owns (those computed only from its own units of the
 ///   scale above, see `Ownership`), then a mark per scale.
 /// - With `--resume`: units already written are skipped.
+///
+/// Scales below `from` are not computed (the converter wrote scale 1 from its slabs).
 public enum PyramidScheduler {
     public static func downscale(
         dataset: Dataset, info: DatasetSpec, options: DownscaleOptions, selection: WorkSelection,
-        reporter: any WorkReporter
+        reporter: any WorkReporter, from firstTarget: Int = 1
     ) throws {
         var settings = "--downscaling-method \(options.method.rawValue)"
         if let value = options.outsideValue { settings += " --outside-value \(value)" }
@@ -39,7 +41,7 @@ public enum PyramidScheduler {
                 "\(dataset.path(TaskJournal.directory)): \(recorded.taskCount) tasks have run; computing what they left"
             )
         }
-        for step in steps {
+        for step in steps where step.source + 1 >= firstTarget {
             let target = step.source + 1
             let plan = plans[target]
             let candidates: [Int]

@@ -132,4 +132,60 @@ import Testing
         let outside = try await Runner.nprec("downscale", "out", "--outside-value", "white")
         #expect(outside.status == 2)
     }
+
+    struct SlabCase: CustomTestStringConvertible, Sendable {
+        var name: String
+        var size: [Int]
+        var kind: TestVolume.Kind
+        var options: [String]
+        /// Whether scale 1 can come from the slabs (scale 0 lossless).
+        var fused: Bool
+        var testDescription: String { name }
+    }
+
+    static let slabCases: [SlabCase] = [
+        SlabCase(
+            name: "image, odd sizes, anisotropic, average", size: [37, 29, 23], kind: .image,
+            options: ["--target-chunk-size", "8"], fused: true),
+        SlabCase(
+            name: "image, average with an outside value, raw flat, one thread", size: [45, 31, 27], kind: .image,
+            options: ["--target-chunk-size", "8", "--outside-value", "250", "--no-gzip", "--flat", "-j", "1"],
+            fused: true),
+        SlabCase(
+            name: "image, stride, png", size: [33, 40, 19], kind: .image,
+            options: ["--target-chunk-size", "8", "--downscaling-method", "stride", "--encoding", "png"], fused: true),
+        SlabCase(
+            name: "labels, majority, compressed_segmentation, sharded", size: [61, 53, 40], kind: .labels,
+            options: [
+                "--type", "segmentation", "--encoding", "compressed_segmentation", "--downscaling-method",
+                "majority", "--target-chunk-size", "8", "--sharding", "auto",
+            ], fused: true),
+        SlabCase(
+            name: "image, jpeg (lossy: scale 1 read back)", size: [40, 36, 30], kind: .image,
+            options: ["--target-chunk-size", "16", "--encoding", "jpeg"], fused: false),
+    ]
+
+    /// From a compressed volume, `nprec pyramid` computes scale 1 from the slabs in memory; from
+    /// the same volume uncompressed, from the stored scale 0. Both give the same bytes.
+    @Test(arguments: slabCases)
+    func scaleOneFromTheSlabsEqualsScaleOneReadBack(_ test: SlabCase) async throws {
+        try await withTemporaryDirectory { dir in
+            let compressed = try TestVolume.write("v.nii.gz", in: dir, size: test.size, kind: test.kind)
+            let plain = try TestVolume.write("p.nii", in: dir, size: test.size, kind: test.kind)
+            let slabs = try await Runner.nprec(["pyramid", compressed, "slabs"] + test.options, in: dir)
+            try #require(slabs.status == 0, "\(slabs)")
+            let stored = try await Runner.nprec(["pyramid", plain, "stored"] + test.options, in: dir)
+            try #require(stored.status == 0, "\(stored)")
+            let info = try JSONSerialization.jsonObject(with: dir.contents(of: "slabs/info")) as! [String: Any]
+            let keys = (info["scales"] as! [[String: Any]]).map { $0["key"] as! String }
+            try #require(keys.count >= 2, "\(keys)")
+            // One progress line for scales 0 and 1 when they come from the slabs.
+            #expect(slabs.stderr.contains("writing \(keys[0]), computing scale \(keys[1])") == test.fused, "\(slabs)")
+            #expect(!stored.stderr.contains("writing \(keys[0]), computing"), "\(stored)")
+            let differences = try treeDifferences(
+                dir.appendingPathComponent("slabs"), dir.appendingPathComponent("stored"))
+            #expect(differences.isEmpty, "\(differences.prefix(10))")
+            #expect(try treeContents(dir.appendingPathComponent("slabs")).keys.contains { $0.hasPrefix(keys[1] + "/") })
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Conversion
 import Encoding
 import Engine
 import Precomputed
+import Pyramid
 import Volumes
 
 /// `nprec convert VOLUME DEST` (or `SLICE_DIR... DEST`): the full-resolution chunks.
@@ -23,8 +24,13 @@ enum ConvertRunner {
         return 0
     }
 
-    /// Checks the volume against the info, warns about the value mapping, and writes scale 0.
-    static func convert(_ source: VolumeSource, info: DatasetSpec, dataset: Dataset, invocation: Invocation) throws {
+    /// Checks the volume against the info, warns about the value mapping, and writes scale 0;
+    /// with `downscaling`, scale 1 too where the converter can (true if it did).
+    @discardableResult
+    static func convert(
+        _ source: VolumeSource, info: DatasetSpec, dataset: Dataset, invocation: Invocation,
+        downscaling: DownscaleOptions? = nil
+    ) throws -> Bool {
         let scale = info.scales[0]
         let volume = source.volume
         let infoPath = dataset.path("info")
@@ -61,9 +67,9 @@ enum ConvertRunner {
                 "values will be clipped to the range [\(Int64(exactly: low).map(String.init) ?? "\(low)"), \(UInt64(exactly: high).map(String.init) ?? "\(high)")]"
             )
         }
-        try VolumeConverter(
+        return try VolumeConverter(
             volume: volume, mapping: mapping, info: info, dataset: dataset, jobs: invocation.jobs,
-            selection: invocation.selection
+            selection: invocation.selection, downscaling: downscaling
         ).run(reporter: ConsoleReporter())
     }
 }

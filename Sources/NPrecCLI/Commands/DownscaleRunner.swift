@@ -22,10 +22,11 @@ enum DownscaleRunner {
             jpegPlane: ChunkFormat.JPEGPlane(rawValue: invocation.string("jpeg-plane") ?? "xy") ?? .xy)
     }
 
-    static func downscaleAll(dataset: Dataset, info: DatasetSpec, invocation: Invocation) throws {
+    /// Computes the scales from `from` (1: all lower scales) down.
+    static func downscaleAll(dataset: Dataset, info: DatasetSpec, invocation: Invocation, from: Int = 1) throws {
         try PyramidScheduler.downscale(
             dataset: dataset, info: info, options: options(invocation, info: info), selection: invocation.selection,
-            reporter: ConsoleReporter())
+            reporter: ConsoleReporter(), from: from)
     }
 }
 
@@ -61,13 +62,17 @@ enum PyramidRunner {
         Console.note(
             "wrote \(dataset.path("info")): \(info.scales.count) scales (\(info.scales.map(\.key).joined(separator: ", ")))"
         )
+        var computed = 0
         if let source {
             _ = try InfoRunner.writeTransform(source, dataset: dataset)
-            try ConvertRunner.convert(source, info: info, dataset: dataset, invocation: invocation)
+            let wroteScale1 = try ConvertRunner.convert(
+                source, info: info, dataset: dataset, invocation: invocation,
+                downscaling: DownscaleRunner.options(invocation, info: info))
+            computed = wroteScale1 ? 1 : 0
         } else {
             try SliceRunner.convert(invocation, inputs: inputs, dataset: dataset, info: info)
         }
-        try DownscaleRunner.downscaleAll(dataset: dataset, info: info, invocation: invocation)
+        try DownscaleRunner.downscaleAll(dataset: dataset, info: info, invocation: invocation, from: computed + 1)
         return 0
     }
 }
