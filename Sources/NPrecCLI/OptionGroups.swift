@@ -3,12 +3,17 @@ public enum OptionGroups {
     static let help = OptionSpec("help", short: "h", help: "Show this help and exit.")
 
     /// Where and how chunks and files are stored.
-    static let storage: [OptionSpec] = [
-        OptionSpec(
-            "flat",
-            help:
-                "Write chunks as KEY/x0-x1_y0-y1_z0-z1 (the names Neuroglancer fetches) instead of KEY/x0-x1/y0-y1/z0-z1."
-        ),
+    static let storage: [OptionSpec] =
+        [
+            OptionSpec(
+                "flat",
+                help:
+                    "Write chunks as KEY/x0-x1_y0-y1_z0-z1 (the names Neuroglancer fetches) instead of KEY/x0-x1/y0-y1/z0-z1."
+            )
+        ] + meshStorage
+
+    /// How files are stored, for commands that write no chunks (meshes).
+    static let meshStorage: [OptionSpec] = [
         OptionSpec(
             "no-gzip", aliases: ["no-compression"], help: "Write chunks uncompressed (default: gzip, file name + .gz)."),
         OptionSpec(
@@ -21,17 +26,23 @@ public enum OptionGroups {
     ]
 
     /// How the work is split and resumed (every command that writes chunks).
-    static let work: [OptionSpec] = [
-        OptionSpec(
-            "task", value: ("I/N", .task),
-            help:
-                "Do task I's share of N (0 <= I < N): tasks write disjoint files and may run anywhere that sees DEST, "
-                + "in any order; a final 'nprec downscale DEST' without --task finishes a split pyramid."),
-        OptionSpec(
-            "resume",
-            help: "Skip what is already written (files appear whole or not at all) and remove leftover temporary files."
-        ),
-    ]
+    static let work = work(finishing: "a final 'nprec downscale DEST' without --task finishes a split pyramid.")
+
+    /// `--task` and `--resume`; `finishing` says what completes a split run.
+    static func work(finishing: String) -> [OptionSpec] {
+        [
+            OptionSpec(
+                "task", value: ("I/N", .task),
+                help:
+                    "Do task I's share of N (0 <= I < N): tasks write disjoint files and may run anywhere that sees "
+                    + "DEST, in any order; " + finishing),
+            OptionSpec(
+                "resume",
+                help:
+                    "Skip what is already written (files appear whole or not at all) and remove leftover temporary files."
+            ),
+        ]
+    }
 
     /// How voxel values are read from a volume file.
     static let volumeReading: [OptionSpec] = [

@@ -33,7 +33,9 @@ enum MeshCommand {
                     "nprec mesh generate --labels 17,53 --format legacy seg/",
                     "nprec mesh generate --task 3/8 seg/   # twice per task, or once more without --task",
                 ],
-                options: MeshGenerateRunner.options + OptionGroups.storage + OptionGroups.work,
+                options: MeshGenerateRunner.options + OptionGroups.meshStorage
+                    + OptionGroups.work(
+                        finishing: "run each task twice, or the tasks then once without --task, to write every label."),
                 positionals: [
                     Positional("DEST", "Segmentation dataset directory holding info.", completion: .directory)
                 ],
@@ -51,7 +53,7 @@ enum MeshCommand {
                     is written when missing. Link the fragments to labels with 'nprec mesh link'.
                     """,
                 examples: ["nprec mesh convert --coord-transform 1,0,0,0,0,1,0,0,0,0,1,0 lh.pial.surf.gii out/"],
-                options: OptionGroups.meshConvert + OptionGroups.storage,
+                options: OptionGroups.meshConvert + OptionGroups.meshStorage,
                 positionals: [
                     Positional("MESH", "Surface mesh file.", completion: .file),
                     Positional("DEST", "Dataset directory holding info.", completion: .directory),
