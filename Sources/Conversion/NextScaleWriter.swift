@@ -160,6 +160,8 @@ final class NextScaleWriter: @unchecked Sendable {
 
     /// Planes of scale 1, all channels: channel, then plane, then row, x fastest.
     final class Piece: @unchecked Sendable {
+        // Invariant: the memory is written only by `add`, for disjoint boxes, during one
+        // parallel loop, and read by `extract` in a later one; it lives as long as the piece.
         let planes: Range<Int>
         let bytes: UnsafeMutableRawBufferPointer
 

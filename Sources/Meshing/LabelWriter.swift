@@ -17,6 +17,16 @@ struct LabelWriter: Sendable {
         var triangles: [Int] = []
         var bytes = 0
         var labels = 0
+
+        /// Adds `other`'s counts (triangles level by level).
+        mutating func merge(_ other: Result) {
+            for (level, count) in other.triangles.enumerated() {
+                if triangles.count <= level { triangles.append(0) }
+                triangles[level] += count
+            }
+            bytes += other.bytes
+            labels += other.labels
+        }
     }
 
     let dataset: Dataset
@@ -123,8 +133,7 @@ struct LabelWriter: Sendable {
         var shardEntries: [(id: UInt64, prefix: [UInt8], data: [UInt8])] = []
         for (label, written) in zip(unit.labels, done.values) {
             guard let written else { continue }
-            add(&result, triangles: written.triangles, bytes: written.bytes)
-            result.labels += 1
+            result.merge(Result(triangles: written.triangles, bytes: written.bytes, labels: 1))
             if let mesh = written.mesh { shardEntries.append((label, mesh.data, mesh.manifest)) }
         }
         if let layout, let shard = unit.shard {
@@ -189,13 +198,5 @@ struct LabelWriter: Sendable {
         } catch {
             throw PrecomputedError.unsupported("label \(label): Draco could not encode its mesh: \(error)")
         }
-    }
-
-    func add(_ result: inout Result, triangles: [Int], bytes: Int) {
-        for (level, count) in triangles.enumerated() {
-            if result.triangles.count <= level { result.triangles.append(0) }
-            result.triangles[level] += count
-        }
-        result.bytes += bytes
     }
 }

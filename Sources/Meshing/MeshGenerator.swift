@@ -246,23 +246,13 @@ public struct MeshGenerator: Sendable {
     }
 
     final class Totals: @unchecked Sendable {
+        // Invariant: `total` is read and changed only under `lock`.
         private let lock = NSLock()
-        private var triangles: [Int] = []
-        private var bytes = 0
-        private var labels = 0
+        private var total = LabelWriter.Result()
 
-        func add(_ result: LabelWriter.Result) {
-            lock.withLock {
-                for (level, count) in result.triangles.enumerated() {
-                    if triangles.count <= level { triangles.append(0) }
-                    triangles[level] += count
-                }
-                bytes += result.bytes
-                labels += result.labels
-            }
-        }
+        func add(_ result: LabelWriter.Result) { lock.withLock { total.merge(result) } }
 
-        var value: ([Int], Int, Int) { lock.withLock { (triangles, bytes, labels) } }
+        var value: ([Int], Int, Int) { lock.withLock { (total.triangles, total.bytes, total.labels) } }
     }
 }
 
