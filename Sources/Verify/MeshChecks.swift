@@ -49,7 +49,7 @@ struct MeshCheck {
             findings.add(infoPath, .mesh, problemText(error, path: infoPath))
         }
         if let multiresInfo {
-            MultiresMeshCheck(root: root, infoPath: infoPath, options: options)
+            MultiresMeshCheck(name: name, root: root, infoPath: infoPath, options: options)
                 .run(info: multiresInfo, reporter: reporter, findings: findings, report: &report, summary: &summary)
             return
         }

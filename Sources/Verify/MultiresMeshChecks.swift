@@ -11,6 +11,8 @@ import Precomputed
 /// non-empty fragment (or the sample) decoding with Draco to positions below
 /// 2^vertex_quantization_bits and whole triangles.
 struct MultiresMeshCheck {
+    /// The info's `mesh` key, in progress lines.
+    let name: String
     let root: String
     let infoPath: String
     let options: VerifyOptions
@@ -18,13 +20,21 @@ struct MultiresMeshCheck {
     /// The largest manifest read (one with 2^26 fragments).
     static let manifestLimit = 1 << 30
 
-    /// One non-empty fragment to decode: `size` bytes at `offset` of `file`; `place` names it in
-    /// findings.
+    /// One non-empty fragment to decode: `size` bytes at `offset` of `file`, fragment `index` of
+    /// LOD `lod` of `label` (nil for an unsharded `ID` file, which names the label). Its place in
+    /// findings is made only for a finding: a directory may list millions of fragments.
     struct FragmentRef: Sendable {
         var file: String
-        var place: String
+        var label: UInt64?
+        var lod: Int
+        var index: Int
         var offset: UInt64
         var size: UInt32
+
+        var place: String {
+            let label = label.map { "label \($0), " } ?? ""
+            return "\(file) (\(label)LOD \(lod), fragment \(index))"
+        }
     }
 
     /// What the manifests of one label (or one shard) lead to.
@@ -57,7 +67,7 @@ struct MultiresMeshCheck {
             summary.sharded = true
             let shards = names.filter { $0.hasSuffix(".shard") }
             summary.shards = shards.count
-            let progress = reporter.begin("verify \(summary.directory) (shards)", total: shards.count)
+            let progress = reporter.begin("verify \(name) (shards)", total: shards.count)
             gathered =
                 (try? parallelMap(shards.count, jobs: options.jobs) { position in
                     defer { progress.advance() }
@@ -66,7 +76,7 @@ struct MultiresMeshCheck {
             progress.finish()
         } else {
             let manifests = names.filter { $0.hasSuffix(".index") && $0.count > 6 }
-            let progress = reporter.begin("verify \(summary.directory) (manifests)", total: manifests.count)
+            let progress = reporter.begin("verify \(name) (manifests)", total: manifests.count)
             gathered =
                 (try? parallelMap(manifests.count, jobs: options.jobs) { position in
                     defer { progress.advance() }
@@ -80,7 +90,7 @@ struct MultiresMeshCheck {
         let selection = Selection.sample(
             count: fragments.count, fraction: options.sample, seed: options.seed, stream: stableHash("mesh"))
         let counters = Findings()
-        let progress = reporter.begin("verify \(summary.directory)", total: selection.count)
+        let progress = reporter.begin("verify \(name)", total: selection.count)
         try? parallelChunks(selection.count, jobs: options.jobs) { position in
             defer { progress.advance() }
             let fragment = fragments[selection[position]]
@@ -218,25 +228,24 @@ struct MultiresMeshCheck {
                 dataPath, .badFragment,
                 "the file is \(file.size) bytes, but the fragment sizes in \(name) add up to \(total)")
         }
-        gathered.fragments = Self.fragments(
-            of: manifest, file: dataPath, start: 0, end: file.size,
-            place: { lod, index in
-                "\(dataPath) (LOD \(lod), fragment \(index))"
-            })
+        gathered.fragments = Self.fragments(of: manifest, file: dataPath, label: nil, start: 0, end: file.size)
         return gathered
     }
 
     /// The non-empty fragments of `manifest`, laid out from `start` of `file`, that end by `end`.
-    static func fragments(
-        of manifest: MultiresManifest, file: String, start: UInt64, end: UInt64, place: (Int, Int) -> String
-    ) -> [FragmentRef] {
+    static func fragments(of manifest: MultiresManifest, file: String, label: UInt64?, start: UInt64, end: UInt64)
+        -> [FragmentRef]
+    {
         var fragments: [FragmentRef] = []
         var offset = start
         for (lod, level) in manifest.levels.enumerated() {
             for (index, size) in level.sizes.enumerated() where size > 0 {
                 defer { offset += UInt64(size) }
                 guard offset + UInt64(size) <= end else { continue }
-                fragments.append(FragmentRef(file: file, place: place(lod, index), offset: offset, size: size))
+                fragments.append(
+                    FragmentRef(
+                        file: file, label: label, lod: lod, index: index,
+                        offset: offset, size: size))
             }
         }
         return fragments
@@ -319,8 +328,7 @@ struct MultiresMeshCheck {
                 continue
             }
             gathered.fragments += Self.fragments(
-                of: manifest, file: path, start: entry.start - total, end: entry.start,
-                place: { lod, index in "\(path) (label \(entry.id), LOD \(lod), fragment \(index))" })
+                of: manifest, file: path, label: entry.id, start: entry.start - total, end: entry.start)
         }
         return gathered
     }
