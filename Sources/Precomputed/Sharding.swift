@@ -337,24 +337,48 @@ public enum ShardFile {
     public static func ids(layout: ShardingLayout, path: String, read: (Int, Int) throws -> [UInt8]?) throws
         -> [UInt64]
     {
+        try entries(layout: layout, path: path, read: read).map(\.id)
+    }
+
+    /// What a minishard index says of one chunk: its id, the minishard, and the file bytes
+    /// `start..<start + size` of its stored blob, computed as `chunk` computes them (mod 2^64:
+    /// the caller checks them against the file).
+    public struct Entry: Sendable, Equatable {
+        public var id: UInt64
+        public var minishard: Int
+        public var start: UInt64
+        public var size: UInt64
+    }
+
+    /// The entries of every minishard index of a shard file, in minishard order, read as `ids`
+    /// reads them.
+    public static func entries(layout: ShardingLayout, path: String, read: (Int, Int) throws -> [UInt8]?) throws
+        -> [Entry]
+    {
         func corrupt(_ problem: String) -> PrecomputedError { .badChunk(path: path, problem: problem) }
         guard let index = try read(0, layout.indexSize), index.count == layout.indexSize else {
             throw corrupt("shard index is truncated")
         }
-        var ids: [UInt64] = []
+        let base = UInt64(layout.indexSize)
+        var entries: [Entry] = []
         for minishard in 0..<(layout.indexSize / 16) {
             let entry = Array(index[(16 * minishard)..<(16 * minishard + 16)])
             guard
                 let bytes = try minishardIndex(
                     minishard, entry: entry, layout: layout, maxSize: 1 << 32, path: path, read: read)
             else { continue }
+            let n = bytes.count / 24
             var id: UInt64 = 0
-            for i in 0..<(bytes.count / 24) {
+            var end = base
+            for i in 0..<n {
                 id &+= uint64(bytes, 8 * i)
-                ids.append(id)
+                let start = end &+ uint64(bytes, 8 * (n + i))
+                let size = uint64(bytes, 8 * (2 * n + i))
+                end = start &+ size
+                entries.append(Entry(id: id, minishard: minishard, start: start, size: size))
             }
         }
-        return ids
+        return entries
     }
 
     /// The chunk with `id` from a shard file's bytes (read whole or through `read`), or nil

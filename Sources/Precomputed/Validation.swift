@@ -255,7 +255,8 @@ struct InfoChecker {
 }
 
 extension ShardingSpec {
-    func validate(key: String, _ fail: (String, String) -> PrecomputedError) throws {
+    /// Throws `fail(key, problem)` for the first thing Neuroglancer rejects in the spec.
+    public func validate(key: String, _ fail: (String, String) -> PrecomputedError) throws {
         guard type == "neuroglancer_uint64_sharded_v1" else {
             throw fail("\(key).@type", "\"\(type)\" is not \"neuroglancer_uint64_sharded_v1\"")
         }

@@ -3,9 +3,10 @@ import Foundation
 import Mesh
 import Precomputed
 
-/// Checks the legacy mesh directory named by the info's `mesh` key: its info, every manifest
+/// Checks the mesh directory named by the info's `mesh` key. Legacy: its info, every manifest
 /// (`LABEL:0`, `{"fragments": [names]}`), every fragment a manifest names present (plain or
-/// `.gz`) and parsing as a legacy fragment (all of them, or the sample).
+/// `.gz`) and parsing as a legacy fragment (all of them, or the sample). Multi-resolution
+/// (`neuroglancer_multilod_draco`): `MultiresMeshCheck`.
 struct MeshCheck {
     let dataset: Dataset
     let name: String
@@ -14,13 +15,14 @@ struct MeshCheck {
     func run(reporter: any WorkReporter, findings: Findings, report: inout VerifyReport) {
         let directory = MeshDirectory(dataset: dataset, name: name)
         let root = dataset.path(directory.name)
-        var summary = MeshSummary(directory: root, manifests: 0, fragments: 0, parsed: 0)
+        var summary = MeshSummary(directory: root)
         defer { report.mesh = summary }
         guard FileIO.isDirectory(root) else {
             findings.add(root, .mesh, "missing: the info's mesh key names this directory")
             return
         }
         let infoPath = directory.path("info")
+        var multiresInfo: [String: JSONValue]?
         do {
             if let bytes = try readFile(infoPath, limit: 1 << 26) {
                 let object = try jsonObject(bytes)
@@ -28,11 +30,10 @@ struct MeshCheck {
                 case .string("neuroglancer_legacy_mesh"):
                     break
                 case .string("neuroglancer_multilod_draco"):
-                    report.notes.append(
-                        "\(root): multi-resolution meshes (neuroglancer_multilod_draco) are not checked")
-                    return
+                    multiresInfo = object
                 case .string(let other):
-                    throw VerifyProblem("@type: \"\(other)\" is not neuroglancer_legacy_mesh")
+                    throw VerifyProblem(
+                        "@type: \"\(other)\" is not neuroglancer_legacy_mesh or neuroglancer_multilod_draco")
                 default:
                     throw VerifyProblem("@type: missing or not a string")
                 }
@@ -46,6 +47,11 @@ struct MeshCheck {
             }
         } catch {
             findings.add(infoPath, .mesh, problemText(error, path: infoPath))
+        }
+        if let multiresInfo {
+            MultiresMeshCheck(name: name, root: root, infoPath: infoPath, options: options)
+                .run(info: multiresInfo, reporter: reporter, findings: findings, report: &report, summary: &summary)
+            return
         }
         let names: [String]
         do {

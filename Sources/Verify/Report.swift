@@ -10,15 +10,22 @@ public enum ProblemKind: String, CaseIterable, Sendable, Codable {
     case badChunk = "bad-chunk"
     /// A shard file that is absent: every chunk it should hold is missing.
     case missingShard = "missing-shard"
-    /// A shard file whose shard or minishard index is inconsistent.
+    /// A shard file (of a scale, or of a multi-resolution mesh directory) whose shard or
+    /// minishard index is inconsistent.
     case badShard = "bad-shard"
     /// The mesh directory or its info.
     case mesh
-    /// A mesh manifest (`LABEL:0`) that is not `{"fragments": [names]}`.
+    /// A legacy mesh manifest (`LABEL:0`) that is not `{"fragments": [names]}`; a
+    /// multi-resolution manifest (`ID.index` or a shard's value) of the wrong size, with values
+    /// Neuroglancer cannot use or positions out of Z-curve order, or whose fragments would start
+    /// before the shard's data.
     case badManifest = "bad-manifest"
-    /// A fragment named by a manifest that exists neither plain nor gzipped.
+    /// A legacy fragment named by a manifest that exists neither plain nor gzipped; the data
+    /// file `ID` of a multi-resolution manifest.
     case missingFragment = "missing-fragment"
-    /// A fragment that does not parse as a legacy mesh fragment.
+    /// A fragment that does not parse as a legacy mesh fragment, or does not decode with Draco to
+    /// quantized positions and triangles; a multi-resolution data file whose size is not the sum
+    /// of its manifest's fragment sizes.
     case badFragment = "bad-fragment"
     /// The segment properties info.
     case segmentProperties = "segment-properties"
@@ -79,11 +86,44 @@ public struct ScaleSummary: Sendable, Equatable, Codable {
 /// What was checked in the mesh directory.
 public struct MeshSummary: Sendable, Equatable, Codable {
     public var directory: String
+    /// The info's `@type`: `neuroglancer_legacy_mesh` (also when there is no info, as Neuroglancer
+    /// assumes) or `neuroglancer_multilod_draco`.
+    public var type = "neuroglancer_legacy_mesh"
+    /// Legacy: the `LABEL:0` manifests. Multi-resolution: the labels, one manifest each (`ID.index`
+    /// files, or the ids in the shards).
     public var manifests: Int
-    /// Distinct fragments named by the manifests.
+    /// Legacy: distinct fragments named by the manifests. Multi-resolution: non-empty fragments
+    /// listed by the manifests whose data was found.
     public var fragments: Int
-    /// Fragments read and parsed (all, or the `--sample`).
+    /// Fragments read and parsed (legacy) or Draco-decoded (multi-resolution), all or the
+    /// `--sample`.
     public var parsed: Int
+    /// Triangles in the fragments decoded (multi-resolution; 0 for legacy meshes).
+    public var triangles = 0
+    /// True when the multi-resolution info has a `sharding` spec.
+    public var sharded = false
+    /// `.shard` files read.
+    public var shards = 0
+
+    public init(directory: String, manifests: Int = 0, fragments: Int = 0, parsed: Int = 0) {
+        self.directory = directory
+        self.manifests = manifests
+        self.fragments = fragments
+        self.parsed = parsed
+    }
+
+    /// "2 mesh manifests, 5 fragments" (legacy) or "3 multi-resolution mesh manifests in 1 shard,
+    /// 40 fragments" (with "(12 decoded)" when a sample was decoded).
+    var text: String {
+        func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        guard type == "neuroglancer_multilod_draco" else {
+            return plural(manifests, "mesh manifest") + ", " + plural(fragments, "fragment")
+        }
+        let shardText = sharded ? " in " + plural(shards, "shard") : ""
+        let decoded = parsed < fragments ? " (\(parsed) decoded)" : ""
+        return plural(manifests, "multi-resolution mesh manifest") + shardText + ", " + plural(fragments, "fragment")
+            + decoded
+    }
 }
 
 /// The outcome of `Verifier.verify`.
@@ -177,11 +217,7 @@ public struct VerifyReport: Sendable, Equatable, Codable {
                 "\(scales.count) scale\(scales.count == 1 ? "" : "s"), "
                     + (looked == chunks ? "\(chunks) chunks" : "\(looked) of \(chunks) chunks (sample)"))
         }
-        if let mesh {
-            checked.append(
-                "\(mesh.manifests) mesh manifest\(mesh.manifests == 1 ? "" : "s"), \(mesh.fragments) fragment"
-                    + (mesh.fragments == 1 ? "" : "s"))
-        }
+        if let mesh { checked.append(mesh.text) }
         if !segmentProperties.isEmpty { checked.append("segment properties") }
         let what = checked.isEmpty ? "" : " (" + checked.joined(separator: ", ") + ")"
         if ok { return "\(dataset): OK\(what)" }

@@ -13,16 +13,21 @@ enum VerifyCommand {
             its box. In sharded scales, every shard index and minishard index lies inside its file, \
             each chunk id listed is a chunk of the grid in the right shard and minishard, listed once, \
             and every chunk of the grid is there. The mesh directory's manifests must name fragments \
-            that exist and parse; the segment properties must be well formed. Prints one line per bad \
-            file (PATH: problem; at most --max-listed per kind, with the count of the others), the \
+            that exist and parse; a multi-resolution mesh directory (neuroglancer_multilod_draco, \
+            unsharded ID.index + ID, or sharded) must have a valid info (vertex_quantization_bits 10 or \
+            16, transform, lod_scale_multiplier, sharding), manifests of the exact size with positions in \
+            Z-curve order, fragment data of the sizes they list, and fragments that Draco decodes to \
+            positions within the quantization bits. The segment properties must be well formed. Prints \
+            one line per bad file (PATH: problem; at most --max-listed per kind, with the count of the others), the \
             missing chunks per scale and a summary line. Exit status 0 when all is well, 1 when a \
             problem was found. --sample reads a share of the chunks and fragments, chosen by --seed \
             (the same seed checks the same chunks); sharded scales' indexes are read whole.
             With --json, prints one JSON object instead (progress stays on stderr): "dataset", "ok", \
             "sample", "seed", "scales" (per scale: "key", "sharded", "chunks", "checked", "decoded", \
-            "missing", "bad", "shards"), "mesh" (when there is a mesh directory: "directory", \
-            "manifests", "fragments", "parsed"), "segment_properties" (the files checked), "notes" (what \
-            was not checked), "problems" (every one, each with "path", "kind" and "problem") and \
+            "missing", "bad", "shards"), "mesh" (when there is a mesh directory: "directory", "type", \
+            "manifests", "fragments", "parsed" (read, or Draco-decoded), "triangles", "sharded", "shards"), \
+            "segment_properties" (the files checked), "notes" (what was not checked), "problems" (every \
+            one, each with "path", "kind" and "problem") and \
             "counts" (problems per kind: info, missing-chunk, bad-chunk, missing-shard, bad-shard, \
             mesh, bad-manifest, missing-fragment, bad-fragment, segment-properties).
             """,
