@@ -53,13 +53,7 @@ struct MeshCheck {
                 .run(info: multiresInfo, reporter: reporter, findings: findings, report: &report, summary: &summary)
             return
         }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
-        } catch {
-            findings.add(root, .mesh, "cannot be listed")
-            return
-        }
+        guard let names = meshDirectoryNames(root, findings: findings) else { return }
         // Fragment name -> the first manifest naming it.
         var fragments: [String: String] = [:]
         for fileName in names where isManifestName(fileName, in: root) {
@@ -87,7 +81,7 @@ struct MeshCheck {
             count: present.count, fraction: options.sample, seed: options.seed, stream: stableHash("mesh"))
         let toParse = present
         let counters = Findings()
-        let progress = reporter.begin("verify \(name)", total: selection.count)
+        let progress = reporter.begin("verify \(name)", total: selection.count, unit: "fragments")
         try? parallelChunks(selection.count, jobs: options.jobs) { position in
             defer { progress.advance() }
             var path = directory.path(toParse[selection[position]])
@@ -142,6 +136,16 @@ struct MeshCheck {
             names.append(name)
         }
         return names
+    }
+}
+
+/// The sorted names in the mesh directory `root`, or nil (and a finding) when it cannot be listed.
+func meshDirectoryNames(_ root: String, findings: Findings) -> [String]? {
+    do {
+        return try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+    } catch {
+        findings.add(root, .mesh, "cannot be listed")
+        return nil
     }
 }
 

@@ -55,19 +55,13 @@ struct MultiresMeshCheck {
             guard let spec = shardingSpec(value, findings: findings) else { return }
             layout = ShardingLayout(spec: spec, gridSize: [1, 1, 1])
         }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
-        } catch {
-            findings.add(root, .mesh, "cannot be listed")
-            return
-        }
+        guard let names = meshDirectoryNames(root, findings: findings) else { return }
         let gathered: [Gathered]
         if let layout {
             summary.sharded = true
             let shards = names.filter { $0.hasSuffix(".shard") }
             summary.shards = shards.count
-            let progress = reporter.begin("verify \(name) (shards)", total: shards.count)
+            let progress = reporter.begin("verify \(name)", total: shards.count, unit: "shards")
             gathered =
                 (try? parallelMap(shards.count, jobs: options.jobs) { position in
                     defer { progress.advance() }
@@ -76,7 +70,7 @@ struct MultiresMeshCheck {
             progress.finish()
         } else {
             let manifests = names.filter { $0.hasSuffix(".index") && $0.count > 6 }
-            let progress = reporter.begin("verify \(name) (manifests)", total: manifests.count)
+            let progress = reporter.begin("verify \(name)", total: manifests.count, unit: "manifests")
             gathered =
                 (try? parallelMap(manifests.count, jobs: options.jobs) { position in
                     defer { progress.advance() }
@@ -90,7 +84,7 @@ struct MultiresMeshCheck {
         let selection = Selection.sample(
             count: fragments.count, fraction: options.sample, seed: options.seed, stream: stableHash("mesh"))
         let counters = Findings()
-        let progress = reporter.begin("verify \(name)", total: selection.count)
+        let progress = reporter.begin("verify \(name)", total: selection.count, unit: "fragments")
         try? parallelChunks(selection.count, jobs: options.jobs) { position in
             defer { progress.advance() }
             let fragment = fragments[selection[position]]

@@ -1,12 +1,17 @@
 """`nprec verify` passes on the datasets the reference (neuroglancer-scripts 1.2.0) writes, with
-its meshes, and on those tensorstore writes, unsharded and sharded; once damaged, it names the
-bad file."""
+its meshes, on those tensorstore writes, unsharded and sharded, and on igneous's meshes (legacy,
+and multi-resolution sharded); once damaged, it names the bad file."""
 import json
+import os
+import pathlib
 
 import make_mesh_fixtures as mm
 import numpy as np
 from check_pyramid import CASES, make
-from harness import nprec, reference, workdir
+from harness import nprec, reference, run, workdir
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+IGNEOUS = os.environ.get("IGNEOUS_BIN") or str(ROOT / ".venv-igneous/bin/igneous")
 
 
 def verify(root, expect=0):
@@ -56,6 +61,46 @@ def reference_meshes():
     assert "2 mesh manifests, 1 fragment" in result.stdout, result.stdout
 
 
+def igneous_meshes(sharded):
+    """igneous 4.37 (its venv, as `make bench` uses it) meshes four balls of a labels volume:
+    `mesh forge` + `mesh merge` (legacy) or `mesh forge --sharded` + `mesh merge-sharded`
+    (multi-resolution Draco in a shard). verify reads them clean, with igneous's counts, and
+    names a damaged file."""
+    import nibabel as nib
+    work = workdir(f"verify-igneous-{'sharded' if sharded else 'legacy'}")
+    n = 64
+    x, y, z = np.meshgrid(*[np.arange(n)] * 3, indexing="ij")
+    labels = np.zeros((n, n, n), np.uint32)
+    for label, (cx, cy, cz, r) in enumerate([(20, 20, 20, 12), (44, 40, 30, 14), (30, 45, 48, 10), (50, 15, 50, 9)]):
+        labels[(x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 < r * r] = label + 1
+    nib.save(nib.Nifti1Image(labels, np.eye(4)), str(work / "labels.nii.gz"))
+    root = work / "ig"
+    url = f"file://{root}"
+    run([IGNEOUS, "image", "create", work / "labels.nii.gz", url, "--resolution", "1000000,1000000,1000000",
+         "--compress", "gzip", "--chunk-size", "32,32,32", "--seg", "--encoding", "compressed_segmentation"])
+    if sharded:
+        run([IGNEOUS, "-p", "1", "mesh", "forge", url, "--sharded", "--shape", "32,32,32"])
+        run([IGNEOUS, "-p", "1", "mesh", "merge-sharded", url, "--nlod", "2", "--min-chunk-size", "32,32,32"])
+    else:
+        run([IGNEOUS, "-p", "1", "mesh", "forge", url, "--shape", "32,32,32"])
+        run([IGNEOUS, "-p", "1", "mesh", "merge", url])
+    verify(root)
+    report = json.loads(nprec("verify", "--json", root).stdout)
+    mesh = report["mesh"]
+    assert mesh["type"] == ("neuroglancer_multilod_draco" if sharded else "neuroglancer_legacy_mesh"), mesh
+    assert mesh["manifests"] == 4 and mesh["fragments"] >= 4 and mesh["parsed"] == mesh["fragments"], mesh
+    mesh_dir = root / json.loads((root / "info").read_text())["mesh"]
+    if sharded:
+        assert mesh["sharded"] and mesh["shards"] >= 1 and mesh["triangles"] > 0, mesh
+        damaged_file = sorted(mesh_dir.glob("*.shard"))[0]
+    else:
+        damaged_file = sorted(p for p in mesh_dir.iterdir() if p.name.count(":") == 2)[0]
+    data = damaged_file.read_bytes()
+    damaged_file.write_bytes(data[: len(data) // 2])
+    result = verify(root, expect=1)
+    assert any(line.startswith(str(damaged_file)) for line in result.stdout.splitlines()), result.stdout
+
+
 def tensorstore_dataset(sharded, encoding):
     import tensorstore as ts
     work = workdir(f"verify-ts-{encoding}-{'sharded' if sharded else 'plain'}")
@@ -102,6 +147,8 @@ def checks():
            lambda: reference_pyramid("uint32_labels", [], "compressed_segmentation"))
     yield "verify: the reference's jpeg pyramid", lambda: reference_pyramid("uint8_320x250x150", [], "jpeg")
     yield "verify: the reference's meshes", reference_meshes
+    yield "verify: igneous's legacy meshes", lambda: igneous_meshes(False)
+    yield "verify: igneous's sharded multi-resolution meshes", lambda: igneous_meshes(True)
     for sharded in (False, True):
         for encoding in ("raw", "compressed_segmentation"):
             yield (f"verify: tensorstore's {'sharded' if sharded else 'unsharded'} {encoding} dataset",
