@@ -137,6 +137,7 @@ import Testing
         var name: String
         var size: [Int]
         var kind: TestVolume.Kind
+        var channels = 1
         var options: [String]
         /// Whether scale 1 can come from the slabs (scale 0 lossless).
         var fused: Bool
@@ -161,6 +162,12 @@ import Testing
                 "majority", "--target-chunk-size", "8", "--sharding", "auto",
             ], fused: true),
         SlabCase(
+            name: "float32, 3 channels, average, sharded", size: [29, 34, 21], kind: .float, channels: 3,
+            options: ["--target-chunk-size", "8", "--sharding", "1,1,0"], fused: true),
+        SlabCase(
+            name: "uint8 image, input range mapped to float32 (values converted)", size: [35, 22, 26], kind: .image,
+            options: ["--target-chunk-size", "8", "--input-min", "20", "--input-max", "180"], fused: true),
+        SlabCase(
             name: "image, jpeg (lossy: scale 1 read back)", size: [40, 36, 30], kind: .image,
             options: ["--target-chunk-size", "16", "--encoding", "jpeg"], fused: false),
     ]
@@ -170,8 +177,10 @@ import Testing
     @Test(arguments: slabCases)
     func scaleOneFromTheSlabsEqualsScaleOneReadBack(_ test: SlabCase) async throws {
         try await withTemporaryDirectory { dir in
-            let compressed = try TestVolume.write("v.nii.gz", in: dir, size: test.size, kind: test.kind)
-            let plain = try TestVolume.write("p.nii", in: dir, size: test.size, kind: test.kind)
+            let compressed = try TestVolume.write(
+                "v.nii.gz", in: dir, size: test.size, kind: test.kind, channels: test.channels)
+            let plain = try TestVolume.write(
+                "p.nii", in: dir, size: test.size, kind: test.kind, channels: test.channels)
             let slabs = try await Runner.nprec(["pyramid", compressed, "slabs"] + test.options, in: dir)
             try #require(slabs.status == 0, "\(slabs)")
             let stored = try await Runner.nprec(["pyramid", plain, "stored"] + test.options, in: dir)

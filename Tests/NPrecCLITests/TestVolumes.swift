@@ -1,21 +1,30 @@
 import Foundation
 
-/// Small NIfTI-1 volumes made on the fly for CLI tests: odd sizes, smooth images or blocky
-/// labels, plain or gzipped (by the system's gzip).
+/// Small NIfTI-1 volumes made on the fly for CLI tests: odd sizes, smooth images (uint8 or
+/// float32) or blocky labels, one or more channels (the 4th dimension), plain or gzipped (by the
+/// system's gzip).
 enum TestVolume {
-    enum Kind { case image, labels }
+    enum Kind { case image, labels, float }
 
     /// Writes `name` (`.nii` or `.nii.gz`) under `directory`; returns its path.
     @discardableResult
-    static func write(_ name: String, in directory: URL, size: [Int], kind: Kind = .image) throws -> String {
-        let (code, bits) = kind == .image ? (Int16(2), Int16(8)) : (Int16(512), Int16(16))
+    static func write(_ name: String, in directory: URL, size: [Int], kind: Kind = .image, channels: Int = 1) throws
+        -> String
+    {
+        let (code, bits): (Int16, Int16) =
+            switch kind {
+            case .image: (2, 8)
+            case .labels: (512, 16)
+            case .float: (16, 32)
+            }
         var header = [UInt8](repeating: 0, count: 352)
         func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
             withUnsafeBytes(of: value.littleEndian) { header.replaceSubrange(offset..<offset + $0.count, with: $0) }
         }
         func put(_ value: Float, at offset: Int) { put(value.bitPattern, at: offset) }
         put(Int32(348), at: 0)
-        for (i, dim) in ([3] + size + [1, 1, 1, 1]).enumerated() { put(Int16(dim), at: 40 + 2 * i) }
+        let dims = channels == 1 ? [3] + size + [1, 1, 1, 1] : [4] + size + [channels, 1, 1, 1]
+        for (i, dim) in dims.enumerated() { put(Int16(dim), at: 40 + 2 * i) }
         put(code, at: 70)
         put(bits, at: 72)
         for (i, value) in [Float(1), 1, 1.5, 2, 0, 0, 0, 0].enumerated() { put(value, at: 76 + 4 * i) }
@@ -27,17 +36,23 @@ enum TestVolume {
         header.replaceSubrange(344..<348, with: Array("n+1\0".utf8))
         var data = header
         let (nx, ny, nz) = (size[0], size[1], size[2])
-        data.reserveCapacity(352 + nx * ny * nz * 2)
-        for z in 0..<nz {
-            for y in 0..<ny {
-                for x in 0..<nx {
-                    switch kind {
-                    case .image:
-                        data.append(UInt8(truncatingIfNeeded: (x * 7 + y * 3 + z * 5 + (x * y) / 11) % 251))
-                    case .labels:
-                        let label = UInt16(((x / 5) * 13 + (y / 4) * 7 + (z / 3) * 3) % 41)
-                        data.append(UInt8(label & 0xff))
-                        data.append(UInt8(label >> 8))
+        data.reserveCapacity(352 + nx * ny * nz * channels * Int(bits) / 8)
+        for c in 0..<channels {
+            for z in 0..<nz {
+                for y in 0..<ny {
+                    for x in 0..<nx {
+                        switch kind {
+                        case .image:
+                            data.append(
+                                UInt8(truncatingIfNeeded: (x * 7 + y * 3 + z * 5 + (x * y) / 11 + c * 40) % 251))
+                        case .labels:
+                            let label = UInt16(((x / 5) * 13 + (y / 4) * 7 + (z / 3) * 3) % 41)
+                            data.append(UInt8(label & 0xff))
+                            data.append(UInt8(label >> 8))
+                        case .float:
+                            let value = Float(x) * 0.37 - Float(y * z) * 0.011 + Float((x ^ y ^ z) % 7) * 1.7 - Float(c)
+                            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+                        }
                     }
                 }
             }
