@@ -13,14 +13,19 @@ import Pyramid
 /// `ScaleDownscaler` computes from the stored chunks (scale 0 must be lossless for that).
 /// Memory: the planes of scale 1 between two of its chunk slabs, a quarter of a scale-0 slab
 /// at most for factors 2, 2, 2.
+///
+/// With `--task I/N`, the task writes the units of scale 1 it owns in the pyramid's `Ownership`
+/// (those computed from its own chunks of scale 0 alone) from the chunks of scale 0 it owns.
 final class NextScaleWriter: @unchecked Sendable {
     // Invariant: `pieces`, `current` and `nextSlab` are changed only between the parallel loops
     // (by the thread that drives the slabs); during a loop, `add` writes disjoint regions of
     // `current`'s memory.
     let plan: ScalePlan
     let sink: ScaleSink
-    /// The cells of scale 1 to write (all, or those missing under `--resume`).
+    /// The cells of scale 1 to write (all, or the task's; without those written under `--resume`).
     let pending: Set<Int>
+    /// The cells of scale 0 to downscale: nil for all, else the task's (written or not).
+    let sources: Set<Int>?
     let options: DownscaleOptions
     let factors: [Int]
     private let sourceOffset: [Int]
@@ -31,12 +36,12 @@ final class NextScaleWriter: @unchecked Sendable {
     private var nextSlab = 0
 
     /// The writer of scale 1 for a run of the converter, or nil when scale 1 has to be computed
-    /// from the stored scale 0 (a task's share, a lossy scale 0, chunks that do not start on
-    /// multiples of the factors, scale 1 already written).
+    /// from the stored scale 0 (a lossy scale 0, chunks that do not start on multiples of the
+    /// factors) or has nothing to write.
     static func make(
         info: DatasetSpec, dataset: Dataset, selection: WorkSelection, options: DownscaleOptions
     ) throws -> NextScaleWriter? {
-        guard info.scales.count >= 2, selection.task == nil, !info.scales[0].encoding.isLossy,
+        guard info.scales.count >= 2, !info.scales[0].encoding.isLossy,
             let step = try? ScaleDownscaler(dataset: dataset, info: info, source: 0, options: options),
             (0..<3).allSatisfy({ info.scales[0].chunkSize[$0] % step.factors[$0] == 0 })
         else { return nil }
@@ -45,23 +50,31 @@ final class NextScaleWriter: @unchecked Sendable {
             dataset: info, scale: target, jpegQuality: options.jpegQuality, jpegPlane: options.jpegPlane)
         try format.checkWritable()
         let plan = ScalePlan(target)
+        let sourcePlan = ScalePlan(info.scales[0])
+        var candidates = Array(0..<plan.unitCount)
+        var sources: Set<Int>? = nil
+        if let task = selection.task {
+            let ownership = Ownership(plans: [sourcePlan, plan], taskCount: task.count, dependent: true)
+            candidates = ownership.units(scale: 1, task: task.index)
+            sources = Set(ownership.units(scale: 0, task: task.index).flatMap { sourcePlan.cells(of: $0) })
+        }
         let units = try Engine.pending(
-            Array(0..<plan.unitCount), plan: plan, dataset: dataset, resume: selection.resume,
-            encoding: format.encoding)
+            candidates, plan: plan, dataset: dataset, resume: selection.resume, encoding: format.encoding)
         guard !units.isEmpty else { return nil }
         return NextScaleWriter(
             plan: plan, sink: ScaleSink(dataset: dataset, plan: plan, format: format),
-            pending: Set(units.flatMap { plan.cells(of: $0) }), options: options, factors: step.factors,
-            source: info.scales[0], info: info)
+            pending: Set(units.flatMap { plan.cells(of: $0) }), sources: sources, options: options,
+            factors: step.factors, source: info.scales[0], info: info)
     }
 
     private init(
-        plan: ScalePlan, sink: ScaleSink, pending: Set<Int>, options: DownscaleOptions, factors: [Int],
-        source: ScaleSpec, info: DatasetSpec
+        plan: ScalePlan, sink: ScaleSink, pending: Set<Int>, sources: Set<Int>?, options: DownscaleOptions,
+        factors: [Int], source: ScaleSpec, info: DatasetSpec
     ) {
         self.plan = plan
         self.sink = sink
         self.pending = pending
+        self.sources = sources
         self.options = options
         self.factors = factors
         sourceOffset = source.offset
@@ -123,7 +136,7 @@ final class NextScaleWriter: @unchecked Sendable {
             let cells = (nextSlab * perSlab..<(nextSlab + 1) * perSlab).filter { pending.contains($0) }
             try parallelChunks(cells.count, jobs: jobs) { index in
                 let box = self.plan.box(ofCell: cells[index])
-                try self.sink.write(self.extract(box), box: box)
+                try self.sink.write(try self.extract(box), box: box)
                 progress.advance()
             }
             nextSlab += 1
@@ -132,19 +145,24 @@ final class NextScaleWriter: @unchecked Sendable {
     }
 
     /// The values of the chunk `box` of scale 1, x fastest, then y, z, channel.
-    private func extract(_ box: ChunkBox) -> [UInt8] {
+    private func extract(_ box: ChunkBox) throws -> [UInt8] {
         let offset = plan.scale.offset
         let (x0, y0) = (box.x.lowerBound - offset[0], box.y.lowerBound - offset[1])
         let (sx, sy) = (plan.grid.size[0], plan.grid.size[1])
         let elementSize = dataType.size
         let run = box.x.count * elementSize
+        // The planes of every chunk to write are there (its sources are all downscaled first).
+        let found = box.z.map { z in pieces.first { $0.planes.contains(z - offset[2]) } }
+        guard found.allSatisfy({ $0 != nil }) else {
+            throw PrecomputedError.unsupported("scale \(plan.key): chunk \(box) would be written before its planes")
+        }
         var result = [UInt8](repeating: 0, count: run * box.y.count * box.z.count * channels)
         result.withUnsafeMutableBytes { target in
             var out = 0
             for c in 0..<channels {
-                for zz in box.z {
+                for (i, zz) in box.z.enumerated() {
                     let z = zz - offset[2]
-                    let piece = pieces.first { $0.planes.contains(z) }!
+                    guard let piece = found[i] else { continue }
                     let plane = c * piece.planes.count + z - piece.planes.lowerBound
                     for y in y0..<(y0 + box.y.count) {
                         let start = ((plane * sy + y) * sx + x0) * elementSize

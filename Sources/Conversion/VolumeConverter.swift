@@ -128,7 +128,13 @@ public struct VolumeConverter: Sendable {
         for unit in run.units {
             for cell in plan.cells(of: unit) { slabs[cell / perSlab].append(cell) }
         }
-        let wanted = slabs.indices.filter { next != nil || !slabs[$0].isEmpty }
+        // The cells downscaled into scale 1 (all, or the task's, written now or before).
+        let sources = next.map { next in
+            (0..<plan.gridSize[2]).map { gz in
+                ((gz * perSlab)..<((gz + 1) * perSlab)).filter { next.sources?.contains($0) ?? true }
+            }
+        }
+        let wanted = slabs.indices.filter { !slabs[$0].isEmpty || !(sources?[$0].isEmpty ?? true) }
         let chunkZ = plan.grid.chunkSize[2]
         let depth = info.scales[0].size[2]
         let zRange = { (gz: Int) in (gz * chunkZ)..<min((gz + 1) * chunkZ, depth) }
@@ -138,7 +144,7 @@ public struct VolumeConverter: Sendable {
             let slab = try reader.take()
             if position + 1 < wanted.count { reader.prefetch(zRange(wanted[position + 1])) }
             let selected = Set(slabs[gz])
-            let cells = next == nil ? slabs[gz].sorted() : Array((gz * perSlab)..<((gz + 1) * perSlab))
+            let cells = sources.map { $0[gz] } ?? slabs[gz].sorted()
             next?.beginSlab(zRange(gz))
             try parallelChunks(cells.count, jobs: jobs) { index in
                 let box = plan.box(ofCell: cells[index])

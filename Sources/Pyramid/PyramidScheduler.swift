@@ -10,7 +10,8 @@ import Precomputed
 ///   scale above, see `Ownership`), then a mark per scale.
 /// - With `--resume`: units already written are skipped.
 ///
-/// Scales below `from` are not computed (the converter wrote scale 1 from its slabs).
+/// Scales below `from` are not computed (the converter wrote scale 1, or the task's share of it,
+/// from its slabs).
 public enum PyramidScheduler {
     public static func downscale(
         dataset: Dataset, info: DatasetSpec, options: DownscaleOptions, selection: WorkSelection,
@@ -41,8 +42,13 @@ public enum PyramidScheduler {
                 "\(dataset.path(TaskJournal.directory)): \(recorded.taskCount) tasks have run; computing what they left"
             )
         }
-        for step in steps where step.source + 1 >= firstTarget {
+        for step in steps {
             let target = step.source + 1
+            guard target >= firstTarget else {
+                // Written by the converter: a task marks it all the same.
+                if let task = selection.task { try journal.markDone(scale: target, task: task) }
+                continue
+            }
             let plan = plans[target]
             let candidates: [Int]
             if let task = selection.task {
