@@ -1,4 +1,5 @@
 import Codecs
+import Precomputed
 
 /// The octree of one label's mesh: level 0 holds the surface of each block, each coarser level
 /// one node per 2x2x2 nodes below, simplified twice as coarsely.
@@ -57,18 +58,7 @@ public struct LevelsOfDetail: Sendable {
 
     /// Z-curve order: the position whose highest differing bit, over x, y, z, belongs to the
     /// smaller coordinate comes first (z is the most significant of equal bits).
-    public static func mortonLess(_ a: SIMD3<Int>, _ b: SIMD3<Int>) -> Bool {
-        var axis = 2
-        var highest = a[2] ^ b[2]
-        for candidate in [1, 0] {
-            let difference = a[candidate] ^ b[candidate]
-            if highest < difference && highest < (highest ^ difference) {
-                axis = candidate
-                highest = difference
-            }
-        }
-        return a[axis] < b[axis]
-    }
+    public static func mortonLess(_ a: SIMD3<Int>, _ b: SIMD3<Int>) -> Bool { ZCurve.precedes(a, b) }
 
     /// The pieces as one mesh whose coincident vertices are one vertex.
     public static func weld(_ pieces: [LabelSurface]) -> LabelSurface {

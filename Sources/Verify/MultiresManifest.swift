@@ -1,3 +1,5 @@
+import Precomputed
+
 /// A multi-resolution mesh manifest (`ID.index`, or a shard's value for a label) as
 /// Neuroglancer's `decodeMultiscaleManifestChunk` reads it, all little-endian:
 /// `float32 chunk_shape[3]`, `float32 grid_origin[3]`, `uint32 num_lods`,
@@ -120,19 +122,7 @@ struct MultiresManifest: Sendable, Equatable {
     /// True when `a` comes strictly before `b` on the Z-curve whose bits interleave x (least
     /// significant), y, z: the axis holding the highest differing bit decides, z before y
     /// before x at the same bit.
-    static func zOrderPrecedes(_ a: SIMD3<UInt32>, _ b: SIMD3<UInt32>) -> Bool {
-        var deciding = -1
-        var highest: UInt32 = 0
-        for axis in [2, 1, 0] {
-            let difference = a[axis] ^ b[axis]
-            // `difference` has a higher top bit than `highest`.
-            if highest < difference && highest < (highest ^ difference) {
-                deciding = axis
-                highest = difference
-            }
-        }
-        return deciding >= 0 && a[deciding] < b[deciding]
-    }
+    static func zOrderPrecedes(_ a: SIMD3<UInt32>, _ b: SIMD3<UInt32>) -> Bool { ZCurve.precedes(a, b) }
 
     static func text(_ position: SIMD3<UInt32>) -> String { "(\(position.x), \(position.y), \(position.z))" }
 }

@@ -62,17 +62,17 @@ enum PyramidRunner {
         Console.note(
             "wrote \(dataset.path("info")): \(info.scales.count) scales (\(info.scales.map(\.key).joined(separator: ", ")))"
         )
-        var computed = 0
+        var firstToCompute = 1
         if let source {
             _ = try InfoRunner.writeTransform(source, dataset: dataset)
             let wroteScale1 = try ConvertRunner.convert(
                 source, info: info, dataset: dataset, invocation: invocation,
                 downscaling: DownscaleRunner.options(invocation, info: info))
-            computed = wroteScale1 ? 1 : 0
+            if wroteScale1 { firstToCompute = 2 }
         } else {
             try SliceRunner.convert(invocation, inputs: inputs, dataset: dataset, info: info)
         }
-        try DownscaleRunner.downscaleAll(dataset: dataset, info: info, invocation: invocation, from: computed + 1)
+        try DownscaleRunner.downscaleAll(dataset: dataset, info: info, invocation: invocation, from: firstToCompute)
         return 0
     }
 }
